@@ -1,0 +1,48 @@
+#include "app/cli/progress_bar.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+namespace prominence::cli {
+
+ProgressSink stderrProgress() {
+    struct State {
+        bool tty = isatty(STDERR_FILENO) != 0;
+        std::string stage;
+        std::int64_t lastDecile = -1;
+        std::chrono::steady_clock::time_point lastDraw{};
+    };
+    auto st = std::make_shared<State>();
+    return [st](const std::string& stage, std::int64_t done, std::int64_t total) {
+        if (stage != st->stage) {
+            if (st->tty && !st->stage.empty()) std::fputc('\n', stderr);
+            st->stage = stage;
+            st->lastDecile = -1;
+        }
+        double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
+        if (st->tty) {
+            auto now = std::chrono::steady_clock::now();
+            if (done != total && now - st->lastDraw < std::chrono::milliseconds(100)) return true;
+            st->lastDraw = now;
+            int filled = static_cast<int>(frac * 30);
+            std::fprintf(stderr, "\r%-24s [%s%s] %lld/%lld", stage.c_str(), std::string(filled, '#').c_str(),
+                         std::string(30 - filled, '.').c_str(), static_cast<long long>(done),
+                         static_cast<long long>(total));
+            if (done == total) std::fputc('\n', stderr);
+        } else {
+            std::int64_t decile = static_cast<std::int64_t>(frac * 10);
+            if (decile != st->lastDecile) {
+                st->lastDecile = decile;
+                std::fprintf(stderr, "%s: %lld/%lld\n", stage.c_str(), static_cast<long long>(done),
+                             static_cast<long long>(total));
+            }
+        }
+        std::fflush(stderr);
+        return true;
+    };
+}
+
+}  // namespace prominence::cli

@@ -1,0 +1,99 @@
+// The CLI's contract at its edges: --version, --help, and clear errors with non-zero exits.
+#include <QProcess>
+#include <QtTest>
+
+#include "core/common/version.h"
+#include "tests/common/test_support.h"
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+    struct Result {
+        int code;
+        QString out;
+        QString err;
+    };
+
+    Result run(const QStringList& args) {
+        QProcess p;
+        p.start(prominence::test::cliPath(), args);
+        if (!p.waitForFinished(120000)) qFatal("prominence-cli did not finish");
+        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    }
+
+private slots:
+    void initTestCase() { QVERIFY2(!prominence::test::cliPath().isEmpty(), "PROMINENCE_CLI not set (run through ctest)"); }
+
+    void versionPrintsNameAndVersion() {
+        const Result r = run({QStringLiteral("--version")});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out.trimmed(), QStringLiteral("prominence-cli %1").arg(QString::fromUtf8(prominence::kVersion)));
+    }
+
+    void helpListsCommands() {
+        const Result r = run({QStringLiteral("--help")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains(QStringLiteral("usage: prominence-cli")));
+        QVERIFY2(r.out.contains(QStringLiteral("\n  info ")), qPrintable(r.out));
+    }
+
+    void eachCommandHasHelp() {
+        const Result list = run({QStringLiteral("--help")});
+        const QStringList lines = list.out.section(QStringLiteral("commands:\n"), 1).split(QLatin1Char('\n'));
+        int seen = 0;
+        for (const QString& line : lines) {
+            if (!line.startsWith(QStringLiteral("  "))) break;
+            const QString name = line.trimmed().section(QLatin1Char(' '), 0, 0);
+            const Result r = run({name, QStringLiteral("--help")});
+            QCOMPARE(r.code, 0);
+            QVERIFY2(r.out.startsWith(QStringLiteral("usage: prominence-cli ") + name), qPrintable(r.out));
+            ++seen;
+        }
+        QVERIFY(seen >= 1);
+    }
+
+    void unknownCommandIsUsageError() {
+        const Result r = run({QStringLiteral("frobnicate")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QStringLiteral("unknown command 'frobnicate'")));
+        QVERIFY(r.out.isEmpty());
+    }
+
+    void unknownFlagIsUsageError() {
+        const Result r = run({QStringLiteral("info"), QStringLiteral("--bogus")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("unknown option '--bogus' for 'info'")), qPrintable(r.err));
+    }
+
+    void missingValueIsUsageError() {
+        const Result r = run({QStringLiteral("info"), QStringLiteral("--system"), QStringLiteral("--threads")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("needs a value")), qPrintable(r.err));
+    }
+
+    void badThreadCountIsUsageError() {
+        const Result r = run({QStringLiteral("info"), QStringLiteral("--system"), QStringLiteral("--threads"), QStringLiteral("zero")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("expects an integer, got 'zero'")), qPrintable(r.err));
+    }
+
+    void systemInfoIsJson() {
+        const Result r = run({QStringLiteral("info"), QStringLiteral("--system"), QStringLiteral("--threads"), QStringLiteral("1"),
+                              QStringLiteral("--blas-threads"), QStringLiteral("2")});
+        QCOMPARE(r.code, 0);
+        QJsonParseError err{};
+        const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8(), &err).object();
+        QCOMPARE(err.error, QJsonParseError::NoError);
+        QCOMPARE(o.value(QStringLiteral("prominence_version")).toString(), QString::fromUtf8(prominence::kVersion));
+        QVERIFY(o.value(QStringLiteral("libtorch_version")).toString().startsWith(QStringLiteral("1.")));
+        const QJsonObject threads = o.value(QStringLiteral("threads")).toObject();
+        QCOMPARE(threads.value(QStringLiteral("intra_op")).toInt(), 1);
+        const QJsonObject blas = o.value(QStringLiteral("blas")).toObject();
+        if (blas.value(QStringLiteral("name")).toString() == QStringLiteral("OpenBLAS"))
+            QCOMPARE(threads.value(QStringLiteral("blas")).toInt(), 2);
+        QVERIFY(o.value(QStringLiteral("devices")).toArray().contains(QStringLiteral("cpu")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
