@@ -34,6 +34,21 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
     const std::int64_t kvH = k.size(1), g = H / kvH;
     const std::int64_t past = pastK.defined() ? pastK.size(2) : 0;
     const bool folded = past > 0 && pastK.size(0) == 1 && B > 1;
+    const auto lowest = std::numeric_limits<float>::lowest();
+
+    if (past == 0) {
+        // Without a past, the same ops and shapes as transformers' eager attention (repeat_kv,
+        // then [B, H, n, D] matmuls): in BF16 the kernels round differently per operand layout,
+        // and keeping them identical makes a BF16 run reproduce PyTorch's.
+        const at::Tensor kr = g == 1 ? k : k.unsqueeze(2).expand({B, kvH, g, n, D}).reshape({B, H, n, D});
+        const at::Tensor vr = g == 1 ? v : v.unsqueeze(2).expand({B, kvH, g, n, D}).reshape({B, H, n, D});
+        const at::Tensor probs = (at::matmul(q, kr.transpose(-1, -2)) / divisor)   // [B, H, n, n]
+                                     .to(at::kFloat)
+                                     .masked_fill(mask.now.unsqueeze(1).logical_not(), lowest)
+                                     .softmax(-1)
+                                     .to(v.scalar_type());
+        return at::matmul(probs, vr);  // [B, H, n, D]
+    }
 
     // Query heads h = j*g .. j*g+g-1 share KV head j, so [B, H, n, D] -> [B, kvH, g*n, D].
     const at::Tensor qg = q.reshape({B, kvH, g * n, D});
@@ -64,7 +79,7 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
     // later layers through 0 * NaN.
     at::Tensor probs = (scores / divisor)
                            .to(at::kFloat)
-                           .masked_fill(allowed.logical_not(), std::numeric_limits<float>::lowest())
+                           .masked_fill(allowed.logical_not(), lowest)
                            .softmax(-1)
                            .to(v.scalar_type());  // [B, kvH, g, n, past + n]
 
