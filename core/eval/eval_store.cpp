@@ -1,0 +1,135 @@
+#include "core/eval/eval_store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "core/common/error.h"
+
+namespace prominence::eval {
+namespace {
+
+namespace fs = std::filesystem;
+
+void fnv1a(std::uint64_t& h, const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw LoadError(path + ": cannot open file for hashing");
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        for (std::streamsize i = 0; i < in.gcount(); ++i) {
+            h ^= static_cast<unsigned char>(buf[i]);
+            h *= 1099511628211ull;
+        }
+    }
+}
+
+std::string hashPath(const std::string& path) {
+    std::uint64_t h = 14695981039346656037ull;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        std::vector<std::string> files;
+        for (const auto& e : fs::directory_iterator(path, ec))
+            if (e.is_regular_file()) files.push_back(e.path().string());
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) fnv1a(h, f);
+    } else if (fs::exists(path, ec)) {
+        fnv1a(h, path);
+    } else {
+        return {};
+    }
+    std::ostringstream os;
+    os << "fnv1a64:" << std::hex << std::setw(16) << std::setfill('0') << h;
+    return os.str();
+}
+
+}  // namespace
+
+nlohmann::json summaryJson(const EvalSummary& s) {
+    nlohmann::json j = {{"n", s.n}, {"acc", s.acc}};
+    if (s.accNorm) j["acc_norm"] = *s.accNorm;
+    if (s.accBytes) j["acc_bytes"] = *s.accBytes;
+    if (s.mc2) j["mc2"] = *s.mc2;
+    return j;
+}
+
+nlohmann::json itemJson(const ItemScore& s) {
+    nlohmann::json j = {{"index", s.index}, {"id", s.id}, {"prompt", s.prompt}};
+    j[s.predNorm ? "continuations" : "letters"] = s.continuations;
+    j["scores"] = s.scores;
+    j["probs"] = s.probs;
+    j["pred"] = s.pred;
+    j["gold"] = s.gold;
+    if (s.golds.size() > 1) j["golds"] = s.golds;
+    j["correct"] = s.correct;
+    j["p_correct"] = s.pCorrect;
+    j["margin"] = s.margin;
+    if (s.predNorm) j["pred_norm"] = *s.predNorm;
+    if (s.predBytes) j["pred_bytes"] = *s.predBytes;
+    return j;
+}
+
+workspace::Id storeEvalRun(workspace::Workspace& ws, const Model& model, const EvalRunInfo& info,
+                           const EvalResult& result) {
+    workspace::ModelRecord mr;
+    mr.path = fs::absolute(info.modelDir).string();
+    mr.name = fs::path(info.modelDir).filename().string();
+    mr.architecture = model.config().modelType;
+    mr.configHash = hashPath((fs::path(info.modelDir) / "config.json").string());
+    mr.info = {{"layers", model.numLayers()}, {"hidden_size", model.hiddenSize()},
+               {"intermediate_size", model.intermediateSize()}, {"vocab_size", model.vocabSize()},
+               {"parameters", model.parameterCount()}, {"dtype", model.storedDtype()}};
+    const workspace::Id modelId = ws.addModel(mr);
+
+    workspace::BenchmarkRecord br;
+    br.path = fs::absolute(info.benchmarkPath).string();
+    br.name = fs::path(info.benchmarkPath).filename().string();
+    br.hash = hashPath(info.benchmarkPath);
+    br.format = info.benchmarkFormat;
+    br.fieldMapping = info.fieldMapping;
+    br.itemCount = info.benchmarkItems;
+    const workspace::Id benchmarkId = ws.addBenchmark(br);
+
+    workspace::RunStart start;
+    start.kind = "eval";
+    start.name = br.name + " (" + info.params.value("scoring", std::string("loglik")) + ")";
+    start.modelId = modelId;
+    start.benchmarkId = benchmarkId;
+    start.params = info.params;
+    const workspace::Id runId = ws.beginRun(start);
+    try {
+        std::vector<workspace::ItemResult> rows;
+        for (const auto& s : result.items) {
+            workspace::ItemResult r;
+            r.index = s.index;
+            r.itemId = s.id;
+            r.prompt = s.prompt;
+            r.continuations = s.continuations;
+            r.scores = s.scores;
+            r.probs = s.probs;
+            r.pred = s.pred;
+            r.gold = s.gold;
+            r.correct = s.correct;
+            r.pCorrect = s.pCorrect;
+            r.margin = s.margin;
+            if (s.predNorm) r.extra["pred_norm"] = *s.predNorm;
+            if (s.predBytes) r.extra["pred_bytes"] = *s.predBytes;
+            if (s.golds.size() > 1) r.extra["golds"] = s.golds;
+            r.extra["scoring"] = s.predNorm ? "loglik" : "letter";
+            rows.push_back(std::move(r));
+            if (rows.size() == 1000) {
+                ws.addItems(runId, rows);
+                rows.clear();
+            }
+        }
+        if (!rows.empty()) ws.addItems(runId, rows);
+        ws.finishRun(runId, summaryJson(result.summary));
+    } catch (const std::exception& e) {
+        ws.failRun(runId, e.what());
+        throw;
+    }
+    return runId;
+}
+
+}  // namespace prominence::eval

@@ -1,0 +1,29 @@
+#pragma once
+// Records an eval run and its per-item results in the workspace, and named selections of its items.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/eval/evaluator.h"
+#include "core/workspace/workspace.h"
+
+namespace prominence::eval {
+
+struct EvalRunInfo {
+    std::string modelDir;
+    std::string benchmarkPath;
+    std::string benchmarkFormat;
+    nlohmann::json fieldMapping = nlohmann::json::object();
+    std::int64_t benchmarkItems = 0;
+    nlohmann::json params = nlohmann::json::object();  // every option that determines the result
+};
+
+// Adds (or finds) the model and benchmark, writes a completed 'eval' run with every item; returns the
+// run id. The benchmark hash is FNV-1a 64 of the file's bytes (a directory: of its files in name order).
+workspace::Id storeEvalRun(workspace::Workspace& ws, const Model& model, const EvalRunInfo& info,
+                           const EvalResult& result);
+
+nlohmann::json itemJson(const ItemScore& s);
+nlohmann::json summaryJson(const EvalSummary& s);
+
+}  // namespace prominence::eval
