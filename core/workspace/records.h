@@ -45,9 +45,9 @@ enum class RunStatus {
     Failed,      // stopped by an error (message in RunRecord::error); can be resumed
     Incomplete,  // its process died while running (found on open); can be resumed
 };
-std::string toString(RunStatus status);
+std::string runStatusName(RunStatus status);
 // Throws StorageError for a string that is none of the statuses.
-RunStatus runStatusFromString(const std::string& text);
+RunStatus runStatusFromName(const std::string& text);
 
 // A run that this one consumed: the eval run an attribution used, the two evals a comparison set
 // side by side, ...

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/error.h"
 #include "core/workspace/database.h"
 #include "core/workspace/records.h"
 

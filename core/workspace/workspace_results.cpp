@@ -101,7 +101,7 @@ Id Workspace::saveSelection(const Selection& sel) {
     Transaction tx(db_, purpose);
     const RunStatus s = statusOf(sel.runId, purpose);
     if (s != RunStatus::Completed)
-        throw InvalidArgument(purpose + ": run is '" + toString(s) + "'; selections are made from completed runs");
+        throw InvalidArgument(purpose + ": run is '" + runStatusName(s) + "'; selections are made from completed runs");
     Statement exists = db_.prepare("SELECT 1 FROM run_items WHERE run_id = ? AND item_index = ?", purpose);
     for (std::int64_t i : sel.itemIndices) {
         exists.bindAll(sel.runId, i);

@@ -9,7 +9,7 @@ namespace prominence::workspace {
 
 using detail::kNowSql;
 
-std::string toString(RunStatus status) {
+std::string runStatusName(RunStatus status) {
     switch (status) {
         case RunStatus::Running: return "running";
         case RunStatus::Completed: return "completed";
@@ -20,10 +20,10 @@ std::string toString(RunStatus status) {
     return "unknown";
 }
 
-RunStatus runStatusFromString(const std::string& text) {
+RunStatus runStatusFromName(const std::string& text) {
     for (RunStatus s : {RunStatus::Running, RunStatus::Completed, RunStatus::Cancelled, RunStatus::Failed,
                         RunStatus::Incomplete})
-        if (toString(s) == text) return s;
+        if (runStatusName(s) == text) return s;
     throw StorageError("run status '" + text + "' is none of running, completed, cancelled, failed, incomplete");
 }
 
@@ -45,7 +45,7 @@ RunRecord readRun(const Statement& st) {
     r.params = parseJsonColumn(st.getText(6), what + " params_json");
     r.summary = parseJsonColumn(st.getText(7), what + " summary_json");
     r.prominenceVersion = st.getText(8);
-    r.status = runStatusFromString(st.getText(9));
+    r.status = runStatusFromName(st.getText(9));
     r.error = st.getText(10);
     r.startedAt = st.getText(11);
     r.endedAt = st.getOptionalText(12);
@@ -109,31 +109,31 @@ RunStatus Workspace::statusOf(Id runId, const std::string& purpose) {
     Statement st = db_.prepare("SELECT status FROM runs WHERE id = ?", purpose);
     st.bind(1, runId);
     if (!st.step()) detail::notFound(path(), "run", runId);
-    return runStatusFromString(st.getText(0));
+    return runStatusFromName(st.getText(0));
 }
 
 void Workspace::requireRunning(Id runId, const std::string& purpose) {
     const RunStatus s = statusOf(runId, purpose);
     if (s != RunStatus::Running)
-        throw InvalidArgument(purpose + ": run " + std::to_string(runId) + " is '" + toString(s) +
+        throw InvalidArgument(purpose + ": run " + std::to_string(runId) + " is '" + runStatusName(s) +
                               "'; results are written only while a run is 'running' (resumeRun() reopens it)");
 }
 
 void Workspace::requireReadable(Id runId, ReadScope scope, const std::string& purpose) {
     const RunStatus s = statusOf(runId, purpose);
     if (scope == ReadScope::CompletedOnly && s != RunStatus::Completed)
-        throw InvalidArgument(purpose + ": run " + std::to_string(runId) + " is '" + toString(s) +
+        throw InvalidArgument(purpose + ": run " + std::to_string(runId) + " is '" + runStatusName(s) +
                               "', not 'completed'; read it with ReadScope::Any to see partial results");
 }
 
 void Workspace::closeRun(Id runId, RunStatus status, const Json& summary, const std::string& error) {
-    const std::string purpose = "closing run " + std::to_string(runId) + " as " + toString(status);
+    const std::string purpose = "closing run " + std::to_string(runId) + " as " + runStatusName(status);
     Transaction tx(db_, purpose);
     requireRunning(runId, purpose);
     db_.prepare(std::string("UPDATE runs SET status = ?, summary_json = ?, error = ?, ended_at = ") + kNowSql +
                     " WHERE id = ?",
                 purpose)
-        .bindAll(toString(status), dumpJson(summary, "run summary"), error, runId)
+        .bindAll(runStatusName(status), dumpJson(summary, "run summary"), error, runId)
         .run();
     tx.commit();
 }
@@ -150,7 +150,7 @@ std::vector<std::int64_t> Workspace::resumeRun(Id runId) {
     Transaction tx(db_, purpose);
     const RunStatus s = statusOf(runId, purpose);
     if (s != RunStatus::Cancelled && s != RunStatus::Failed && s != RunStatus::Incomplete)
-        throw InvalidArgument(purpose + ": run is '" + toString(s) +
+        throw InvalidArgument(purpose + ": run is '" + runStatusName(s) +
                               "'; only cancelled, failed or incomplete runs can be resumed");
     db_.prepare("UPDATE runs SET status = 'running', ended_at = NULL, error = '', pid = ?, hostname = ?, "
                 "process_start = ? WHERE id = ?",
