@@ -160,6 +160,7 @@ IgResult integratedGradients(const BatchedFunction& f, const at::Tensor& input, 
     };
 
     at::Tensor total = at::zeros(x.sizes(), x.options().dtype(at::kDouble));
+    at::Tensor ends;  // [2]: F(x), F(x')
     for (int start = 0; start < n; start += chunk) {
         const int k = std::min(chunk, n - start);
         const std::vector<double> alphas(q.alphas.begin() + start, q.alphas.begin() + start + k);
@@ -167,24 +168,27 @@ IgResult integratedGradients(const BatchedFunction& f, const at::Tensor& input, 
         // Captum multiplies in the input's dtype (a Python float alpha times a float32 tensor).
         const at::Tensor alpha = at::tensor(alphas, at::kDouble).to(x.scalar_type()).view(pointShape);  // [k, 1, ...]
         at::AutoGradMode enable(true);
-        at::Tensor batch = (b.unsqueeze(0) + alpha * diff.unsqueeze(0)).detach().requires_grad_(true);  // [k, *shape]
-        const at::Tensor out = evaluate(batch, k);
-        const auto grads = torch::autograd::grad({out.sum()}, {batch}, {}, c10::nullopt, false, /*allow_unused=*/true);
+        at::Tensor path = b.unsqueeze(0) + alpha * diff.unsqueeze(0);  // [k, *shape]
+        // The end points ride along in the first chunk: when F is bound by reading weights (a few
+        // rows through a large model) a separate call would cost as much as the whole path.
+        const bool withEnds = start == 0;
+        if (withEnds) path = at::cat({path, x.unsqueeze(0), b.unsqueeze(0)});  // [k (+2), *shape]
+        at::Tensor batch = path.detach().requires_grad_(true);
+        const at::Tensor out = evaluate(batch, batch.size(0));
+        if (withEnds) ends = out.narrow(0, k, 2).detach().to(at::kDouble);
+        const auto grads = torch::autograd::grad({out.narrow(0, 0, k).sum()}, {batch}, {}, c10::nullopt, false,
+                                                 /*allow_unused=*/true);
         if (grads[0].defined()) {
             const at::Tensor w = at::tensor(steps, at::kDouble).view(pointShape);  // [k, 1, ...]
-            total += (grads[0].to(at::kDouble) * w).sum(0);
+            total += (grads[0].narrow(0, 0, k).to(at::kDouble) * w).sum(0);
         }
         progress.report(start + k, n);
     }
 
     IgResult result;
     result.attributions = total * diff.to(at::kDouble);
-    {
-        at::NoGradGuard noGrad;
-        const at::Tensor ends = evaluate(at::stack({x, b}), 2).to(at::kDouble);  // [2]
-        result.fInput = ends[0].item<double>();
-        result.fBaseline = ends[1].item<double>();
-    }
+    result.fInput = ends[0].item<double>();
+    result.fBaseline = ends[1].item<double>();
     result.delta = result.attributions.sum().item<double>() - (result.fInput - result.fBaseline);
     return result;
 }

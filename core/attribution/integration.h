@@ -45,7 +45,8 @@ using BatchedFunction = std::function<at::Tensor(const at::Tensor& batch)>;
 struct IgOptions {
     IntegrationRule rule = IntegrationRule::GaussLegendre;
     int steps = 20;
-    // At most this many path points per call of F, which bounds memory; 0 = all steps at once.
+    // At most this many path points per call of F, which bounds memory (the first call also carries
+    // x and x'); 0 = all steps at once.
     int chunkSize = 0;
 };
 
