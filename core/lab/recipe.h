@@ -1,0 +1,68 @@
+#pragma once
+// The Shortcut Lab's recipe: benchmark sizes, model shape and pretraining schedule. Everything the lab
+// builds (benchmarks, tokenizer, trained model) is a function of the recipe, so it is cached under a
+// hash of the recipe and the lab version and later runs start at once.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/jobs/progress.h"
+#include "core/train/trainer.h"
+
+namespace prominence::lab {
+
+// Bumped whenever generation, tokenisation or training changes what a recipe produces.
+constexpr int kLabVersion = 1;
+
+struct LabRecipe {
+    std::uint64_t dataSeed = 2025;  // benchmarks and training corpus
+    std::uint64_t modelSeed = 1;    // initialisation
+    int evalItems = 300;            // items per evaluation benchmark
+    int trainItemsPerTask = 4000;   // pretraining corpus per task (member, outlier, source)
+    double ambiguousFraction = 0.5;
+    int hidden = 64;
+    int layers = 4;
+    int heads = 4;
+    int intermediate = 256;
+    // Pretraining from scratch with core/train: AdamW, cosine schedule to lr/10 after a linear warm-up,
+    // loss on the gold letter after each letter prompt.
+    int pretrainSteps = 600;
+    int pretrainBatch = 64;
+    double pretrainLr = 3e-3;
+    int pretrainWarmup = 60;
+    std::uint64_t pretrainSeed = 1;
+
+    static LabRecipe defaults() { return {}; }
+    // A few-second version for tests: tiny corpus and model, few steps.
+    static LabRecipe tiny();
+
+    nlohmann::json toJson() const;
+    // FNV-1a 64 of the canonical JSON plus the lab version, as 16 hex digits.
+    std::string hash() const;
+    nlohmann::json modelConfigJson(std::int64_t vocabSize) const;  // an HF LlamaForCausalLM config.json
+    train::TrainOptions pretrainOptions() const;
+};
+
+// Benchmark files the lab writes (under benchmarkDir, "<name>.jsonl").
+const std::vector<std::string>& evalBenchmarkNames();   // source, source_conflict, member, outlier, outlier_tagged
+std::string sourceTrainName();                          // "source_train": the few-shot fine-tuning pool
+
+struct LabBuild {
+    std::string dir;           // <cache>/<hash>
+    std::string modelDir;      // HF checkpoint: config.json, model.safetensors, tokenizer.json, ...
+    std::string benchmarkDir;  // *.jsonl
+    nlohmann::json info;       // recipe, vocabulary size, pretraining losses and time
+    bool fromCache = false;
+    double seconds = 0;        // time spent by this call
+};
+
+// $PROMINENCE_LAB_CACHE, else $XDG_CACHE_HOME/prominence/lab, else ~/.cache/prominence/lab.
+std::string defaultCacheRoot();
+
+// Returns the cached build for the recipe, or builds it (generate, write the tokenizer, pretrain from
+// scratch with the lab trainer, save) into a temporary directory renamed into place, so a crash never
+// leaves a half-written cache entry.
+LabBuild buildLab(const LabRecipe& recipe, const std::string& cacheRoot, Progress& progress = Progress::none());
+
+}  // namespace prominence::lab

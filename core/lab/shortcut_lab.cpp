@@ -1,0 +1,485 @@
+#include "core/lab/shortcut_lab.h"
+
+#include <algorithm>
+#include <chrono>
+#include <iomanip>
+#include <sstream>
+
+#include "core/attribution/aggregate.h"
+#include "core/attribution/baseline.h"
+#include "core/attribution/run.h"
+#include "core/common/error.h"
+#include "core/compare/comparison.h"
+#include "core/compare/statistics.h"
+#include "core/data/benchmark_loader.h"
+#include "core/data/rendering.h"
+#include "core/data/sampling.h"
+#include "core/eval/eval_store.h"
+#include "core/eval/evaluator.h"
+#include "core/eval/selection.h"
+#include "core/lab/benchmark_generator.h"
+#include "core/lab/lab_tokenizer.h"
+#include "core/lab/lab_vocabulary.h"
+#include "core/prune/baselines.h"
+#include "core/prune/selection.h"
+#include "core/prune/surgery.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/workspace/workspace.h"
+
+namespace prominence::lab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Bench {
+    std::string name;
+    std::string path;
+    data::Benchmark data;
+    std::vector<LabItem> lab;  // same order as data.items: the ground truth of each item
+};
+
+const Bench& benchNamed(const std::vector<Bench>& benches, const std::string& name) {
+    for (const Bench& b : benches)
+        if (b.name == name) return b;
+    throw Error("lab: no benchmark '" + name + "'");
+}
+
+std::vector<std::int64_t> letterIds(const Tokenizer& tok) {
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < kOptions; ++i) {
+        const auto e = tok.encode(" " + data::optionLetter(static_cast<std::size_t>(i)), false);
+        if (e.size() != 1) throw Error("lab: the option letters are not single tokens");
+        ids.push_back(e[0]);
+    }
+    return ids;
+}
+
+eval::EvalOptions letterEval() {
+    eval::EvalOptions eo;
+    eo.scoring = eval::Scoring::Letter;
+    eo.maxBatchRows = 64;
+    return eo;
+}
+
+// Ground truth of one run, from its per-item predictions.
+void addGroundTruth(GroundTruthSeries& g, const eval::EvalResult& conflict, const Bench& conflictBench,
+                    const eval::EvalResult& source, const Bench& sourceBench) {
+    double follow = 0, right = 0, amb = 0, ambRight = 0;
+    for (std::size_t i = 0; i < conflict.items.size(); ++i) {
+        follow += conflict.items[i].pred == conflictBench.lab[i].cue;
+        right += conflict.items[i].correct;
+    }
+    for (std::size_t i = 0; i < source.items.size(); ++i) {
+        if (!sourceBench.lab[i].ambiguous) continue;
+        amb += 1;
+        ambRight += source.items[i].correct;
+    }
+    const double n = std::max<double>(1.0, static_cast<double>(conflict.items.size()));
+    g.cueFollowing.push_back(follow / n);
+    g.conflictAccuracy.push_back(right / n);
+    g.ambiguousAccuracy.push_back(amb > 0 ? ambRight / amb : 0.0);
+}
+
+nlohmann::json stats(const std::vector<double>& v) {
+    return {{"mean", mean(v)}, {"sd", v.size() > 1 ? sampleStdDev(v) : 0.0}, {"per_run", v}};
+}
+
+// a[i] - b[i] (b of length 1: a seed-independent condition, subtracted from every a[i]).
+nlohmann::json pairedDiff(const std::vector<double>& a, const std::vector<double>& b) {
+    std::vector<double> d;
+    for (std::size_t i = 0; i < a.size(); ++i) d.push_back(a[i] - (b.size() == 1 ? b[0] : b.at(i)));
+    int positive = 0;
+    for (double x : d) positive += x > 0;
+    nlohmann::json j = stats(d);
+    j["runs_positive"] = positive;
+    return j;
+}
+
+std::string fmt(double x, int digits = 3) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(digits) << x;
+    return s.str();
+}
+
+std::string signedFmt(double x) { return (x >= 0 ? "+" : "") + fmt(x); }
+
+}  // namespace
+
+DemoOptions DemoOptions::defaults() {
+    DemoOptions o;
+    o.ig.objective = attribution::Objective::Margin;
+    o.ig.positions = attribution::PositionMode::All;
+    o.ig.baseline = attribution::BaselineKind::Mean;
+    o.ig.baselineSource = "mean site activation over the attributed items of every dataset";
+    o.ig.ig.steps = 16;
+    o.contrast.statistic = attribution::ScoreStatistic::MeanIg;
+    o.contrast.method = attribution::ContrastMethod::NormalisedDifference;
+    o.contrast.excludeLayers = {0};
+    o.finetune.adamw.lr = 1e-3;
+    o.finetune.adamw.weightDecay = 0.01;
+    o.finetune.schedule = train::ScheduleKind::Linear;
+    o.finetune.warmupSteps = 4;
+    o.finetune.maxSteps = 40;
+    o.finetune.batchSize = 16;
+    o.finetune.padId = kPadId;
+    return o;
+}
+
+DemoOptions DemoOptions::tiny() {
+    DemoOptions o = defaults();
+    o.recipe = LabRecipe::tiny();
+    o.seeds = 2;
+    o.confidence = 0.0;
+    o.attributedItems = 4;
+    o.ig.ig.steps = 4;
+    o.prunePercent = 10.0;
+    o.shots = 8;
+    o.finetune.maxSteps = 4;
+    o.finetune.batchSize = 4;
+    o.finetune.warmupSteps = 1;
+    o.bootstrapResamples = 100;
+    return o;
+}
+
+nlohmann::json DemoOptions::toJson() const {
+    return {{"recipe", recipe.toJson()}, {"seeds", seeds}, {"base_seed", baseSeed},
+            {"confidence", confidence}, {"attributed_items", attributedItems}, {"attribution", ig.toJson()},
+            {"contrast", contrast.toJson()}, {"prune_percent", prunePercent}, {"shots", shots},
+            {"finetune", finetune.toJson()}, {"bootstrap_resamples", bootstrapResamples}};
+}
+
+nlohmann::json DemoResult::toJson() const {
+    nlohmann::json gt = nlohmann::json::object();
+    for (const auto& [name, g] : groundTruth)
+        gt[name] = {{"cue_following", g.cueFollowing}, {"conflict_accuracy", g.conflictAccuracy},
+                    {"ambiguous_source_accuracy", g.ambiguousAccuracy}};
+    return {{"lab", build.info},   {"lab_dir", build.dir}, {"built_now", !build.fromCache},
+            {"comparison", comparison}, {"ground_truth", gt}, {"mask", mask},
+            {"summary", summary},  {"timings", timings},   {"wall_seconds", wallSeconds}};
+}
+
+DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
+    const auto wallStart = Clock::now();
+    if (o.seeds < 1) throw InvalidArgument("demo: seeds " + std::to_string(o.seeds) + " (expected >= 1)");
+    if (o.attributedItems < 1 || o.shots < 1) throw InvalidArgument("demo: attributed items and shots must be >= 1");
+    DemoResult res;
+    nlohmann::json timings = nlohmann::json::object();
+
+    auto t = Clock::now();
+    res.build = buildLab(o.recipe, o.cacheRoot.empty() ? defaultCacheRoot() : o.cacheRoot, progress);
+    timings["build_lab"] = since(t);
+    const std::string modelDir = res.build.modelDir;
+    const Tokenizer tok = Tokenizer::load(modelDir);
+    const std::vector<std::int64_t> letters = letterIds(tok);
+
+    std::vector<Bench> benches;
+    for (const std::string& name : evalBenchmarkNames()) {
+        Bench b;
+        b.name = name;
+        b.path = res.build.benchmarkDir + "/" + name + ".jsonl";
+        b.data = data::loadBenchmark(b.path);
+        b.lab = readJsonl(b.path);
+        benches.push_back(std::move(b));
+    }
+    const std::string poolPath = res.build.benchmarkDir + "/" + sourceTrainName() + ".jsonl";
+    const data::Benchmark pool = data::loadBenchmark(poolPath);
+
+    std::unique_ptr<workspace::Workspace> ws;
+    workspace::Id demoRun = 0;
+    if (!o.workspacePath.empty()) {
+        ws = std::make_unique<workspace::Workspace>(workspace::Workspace::openOrCreate(o.workspacePath));
+        workspace::RunStart rs;
+        rs.kind = "demo";
+        rs.name = "Shortcut Lab";
+        rs.params = o.toJson();
+        rs.params["lab_hash"] = res.build.info.value("hash", "");
+        rs.params["lab_dir"] = res.build.dir;
+        demoRun = ws->beginRun(rs);
+        res.workspaceRunId = demoRun;
+    }
+    try {
+        // 1. Letter eval of the base model on the source and the two tag-free references, and their
+        //    high-confidence items.
+        t = Clock::now();
+        progress.setStage("demo: selecting high-confidence items");
+        std::unique_ptr<Model> base = Model::load(modelDir);
+        const std::vector<std::string> datasets = {"source", "member", "outlier"};
+        eval::SelectionCriteria crit;
+        crit.threshold = o.confidence;
+        std::map<std::string, std::vector<std::int64_t>> selected;
+        for (const std::string& d : datasets) {
+            const Bench& b = benchNamed(benches, d);
+            const eval::EvalResult r = eval::evaluate(*base, tok, b.data.items, nullptr, letterEval());
+            selected[d] = eval::selectHighConfidence(r.items, crit);
+            if (selected[d].empty())
+                throw Error("demo: the lab model has no high-confidence items on '" + d + "' (threshold " +
+                            fmt(o.confidence, 2) + ")");
+            if (ws) {
+                eval::EvalRunInfo info;
+                info.modelDir = modelDir;
+                info.benchmarkPath = b.path;
+                info.benchmarkFormat = b.data.format;
+                info.benchmarkItems = static_cast<std::int64_t>(b.data.items.size());
+                info.params = {{"scoring", "letter"}, {"demo_run", demoRun}, {"purpose", "selection"}};
+                workspace::Selection sel;
+                sel.runId = eval::storeEvalRun(*ws, *base, info, r);
+                sel.name = "high_confidence";
+                sel.criteria = crit.toJson();
+                sel.criteria["correct"] = true;
+                sel.itemIndices = selected[d];
+                ws->saveSelection(sel);
+            }
+        }
+        timings["select"] = since(t);
+
+        // 2. Neuron IG on a seeded sample of each dataset's high-confidence items, contrast, mask.
+        t = Clock::now();
+        progress.setStage("demo: integrated gradients");
+        std::map<std::string, std::vector<attribution::AttributionItem>> items;
+        std::vector<attribution::AttributionItem> pooled;
+        std::vector<std::string> selectionPrompts;
+        for (std::size_t d = 0; d < datasets.size(); ++d) {
+            const auto& sel = selected[datasets[d]];
+            const Bench& b = benchNamed(benches, datasets[d]);
+            data::SeededRng rng(data::deriveSeed(o.baseSeed, 100 + d));
+            const std::size_t k = std::min<std::size_t>(sel.size(), static_cast<std::size_t>(o.attributedItems));
+            for (std::size_t i : data::sampleIndices(sel.size(), k, rng)) {
+                const data::McItem& item = b.data.items[static_cast<std::size_t>(sel[i])];
+                attribution::AttributionItem ai;
+                ai.id = sel[i];
+                const std::string prompt = data::letterPrompt(item);
+                ai.inputIds = tok.encode(prompt, false);
+                ai.target = letters[static_cast<std::size_t>(item.gold)];
+                ai.optionTokens = letters;
+                items[datasets[d]].push_back(ai);
+                pooled.push_back(ai);
+                if (datasets[d] == "source") selectionPrompts.push_back(prompt);
+            }
+        }
+        const std::vector<at::Tensor> meanBase = o.ig.baseline == attribution::BaselineKind::Mean
+                                                     ? attribution::meanSiteActivations(*base, pooled, o.ig.positions)
+                                                     : std::vector<at::Tensor>{};
+        const std::vector<int> layers = o.ig.resolvedLayers(base->numLayers());
+        std::map<std::string, attribution::NeuronScores> scores;
+        workspace::Id igRun = 0;
+        if (ws) {
+            workspace::RunStart rs;
+            rs.kind = "attribution";
+            rs.name = "Shortcut Lab: source vs member, outlier";
+            rs.parentRunId = demoRun;
+            rs.params = o.ig.toJson();
+            rs.params["items_per_dataset"] = o.attributedItems;
+            igRun = ws->beginRun(rs);
+        }
+        for (const std::string& d : datasets) {
+            attribution::ScoreAccumulator acc(layers, base->intermediateSize());
+            attribution::attributeItems(
+                *base, items[d], o.ig, meanBase, {},
+                [&](const attribution::ItemAttribution& ia) { acc.add(ia.id, ia.matrix()); }, Progress::none());
+            scores[d] = acc.result();
+        }
+        const attribution::ContrastResult con =
+            attribution::contrast(scores["source"], {&scores["member"], &scores["outlier"]}, o.contrast);
+        const std::int64_t selectable = con.selectable.sum().item<std::int64_t>();
+        prune::PolicyParams policy;
+        policy.kind = prune::PolicyKind::GlobalTopK;
+        policy.k = prune::percentCount(o.prunePercent, selectable);
+        const prune::PruneMask methodMask = prune::selectNeurons(
+            prune::ScoreMatrix::make(con.layers, con.score, con.selectable), policy, base->numLayers());
+        timings["attribution_and_mask"] = since(t);
+
+        nlohmann::json perLayer = nlohmann::json::object();
+        for (const auto& [l, n] : methodMask.countsPerLayer()) perLayer[std::to_string(l)] = n;
+        nlohmann::json mass = nlohmann::json::object();
+        for (const auto& [d, sc] : scores) {
+            std::vector<double> m;
+            for (std::size_t r = 0; r < sc.layers.size(); ++r)
+                m.push_back(sc.meanAbsIg[static_cast<std::int64_t>(r)].sum().item<double>());
+            mass[d] = m;
+        }
+        res.mask = {{"neurons", methodMask.format()}, {"count", methodMask.size()}, {"selectable", selectable},
+                    {"per_layer", perLayer}, {"mean_abs_ig_per_layer", mass}, {"policy", policy.toJson()}};
+        if (ws) {
+            auto store = [&](const std::string& dataset, const std::string& kind, const std::vector<int>& rows,
+                             const at::Tensor& m, std::int64_t count, nlohmann::json params) {
+                workspace::NeuronScores ns;
+                ns.runId = igRun;
+                ns.dataset = dataset;
+                ns.kind = kind;
+                ns.layers = static_cast<std::int64_t>(rows.size());
+                ns.neurons = m.size(1);
+                const at::Tensor f = m.to(at::kFloat).contiguous();
+                ns.scores.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+                ns.itemCount = count;
+                params["layers"] = rows;
+                ns.params = params;
+                ws->saveNeuronScores(ns);
+            };
+            for (const auto& [d, sc] : scores) store(d, "mean_ig", sc.layers, sc.meanIg, sc.items, sc.params.toJson());
+            store("source", "contrast_member_outlier", con.layers, con.score, scores["source"].items, o.contrast.toJson());
+            ws->finishRun(igRun, {{"items", pooled.size()}, {"mask", methodMask.format()}});
+        }
+
+        // 3. core/compare: every condition on every benchmark over the seeds.
+        t = Clock::now();
+        compare::ComparisonSetup setup;
+        setup.modelDir = modelDir;
+        setup.tokenizer = &tok;
+        for (const Bench& b : benches) {
+            compare::BenchmarkSet set{b.name, b.path, b.data.format, b.data.items};
+            if (b.name == "source") setup.source = set;
+            else setup.transfer.push_back(set);
+        }
+        setup.finetunePool = pool.items;
+        setup.shots = static_cast<std::size_t>(o.shots);
+        setup.eval = letterEval();
+        setup.train = o.finetune;
+        setup.methodMask = methodMask;
+        setup.methodProvenance = {{"policy", policy.toJson()}, {"contrast", o.contrast.toJson()},
+                                  {"attribution", o.ig.toJson()}, {"attribution_run", igRun}};
+        setup.selectionPrompts = selectionPrompts;
+        setup.seeds.clear();
+        for (int s = 0; s < o.seeds; ++s) setup.seeds.push_back(o.baseSeed + static_cast<std::uint64_t>(s));
+        setup.bootstrap.resamples = o.bootstrapResamples;
+        setup.bootstrap.seed = o.baseSeed;
+        const Bench& conflictBench = benchNamed(benches, "source_conflict");
+        const Bench& sourceBench = benchNamed(benches, "source");
+        std::map<std::string, std::map<std::string, std::vector<double>>> accs;  // condition -> benchmark -> runs
+        auto onRun = [&](const compare::ConditionRun& run, const Model&) {
+            const std::string c = compare::conditionName(run.condition);
+            addGroundTruth(res.groundTruth[c], run.evals.at("source_conflict"), conflictBench, run.evals.at("source"),
+                           sourceBench);
+            for (const auto& [b, r] : run.evals) accs[c][b].push_back(r.summary.acc);
+        };
+        progress.setStage("demo: comparison");
+        if (ws) {
+            const compare::StoredComparison sc =
+                compare::runAndStoreComparison(*ws, setup, "Shortcut Lab", false, demoRun, progress, onRun);
+            res.comparison = sc.result.table;
+        } else {
+            compare::ComparisonHooks hooks;
+            hooks.onRun = onRun;
+            res.comparison = compare::runComparison(setup, hooks, progress).table;
+        }
+        timings["comparison"] = since(t);
+
+        // 4. Ablation ground truth: random neurons of the same count per layer, no fine-tuning.
+        t = Clock::now();
+        progress.setStage("demo: random-neuron ablations");
+        for (std::uint64_t seed : setup.seeds) {
+            const prune::PruneMask randomMask = prune::randomLike(methodMask, data::deriveSeed(seed, 77));
+            std::unique_ptr<Model> m = Model::load(modelDir);
+            prune::applyWeightSurgery(*m, randomMask);
+            const eval::EvalResult rc = eval::evaluate(*m, tok, conflictBench.data.items, nullptr, letterEval());
+            const eval::EvalResult rs = eval::evaluate(*m, tok, sourceBench.data.items, nullptr, letterEval());
+            addGroundTruth(res.groundTruth["random_prune_only"], rc, conflictBench, rs, sourceBench);
+            if (ws) {
+                for (const auto* pr : {&rc, &rs}) {
+                    const Bench& b = pr == &rc ? conflictBench : sourceBench;
+                    eval::EvalRunInfo info;
+                    info.modelDir = modelDir;
+                    info.benchmarkPath = b.path;
+                    info.benchmarkFormat = b.data.format;
+                    info.benchmarkItems = static_cast<std::int64_t>(b.data.items.size());
+                    info.params = {{"scoring", "letter"}, {"demo_run", demoRun}, {"condition", "random_prune_only"},
+                                   {"seed", seed}, {"mask", randomMask.format()}};
+                    eval::storeEvalRun(*ws, *m, info, *pr);
+                }
+            }
+        }
+        timings["ablation"] = since(t);
+
+        // 5. Summary.
+        const auto& gt = res.groundTruth;
+        nlohmann::json s;
+        s["reliance_before"] = {{"cue_following", gt.at("before").cueFollowing.at(0)},
+                                {"conflict_accuracy", gt.at("before").conflictAccuracy.at(0)},
+                                {"ambiguous_source_accuracy", gt.at("before").ambiguousAccuracy.at(0)}};
+        const double methodDrop = gt.at("prune_only").cueFollowing.at(0) - gt.at("before").cueFollowing.at(0);
+        int randomAsLarge = 0;
+        for (double v : gt.at("random_prune_only").cueFollowing)
+            randomAsLarge += (v - gt.at("before").cueFollowing.at(0)) <= methodDrop;
+        s["ablation"] = {
+            {"method_neurons_cue_following_change", methodDrop},
+            {"random_neurons_cue_following_change", pairedDiff(gt.at("random_prune_only").cueFollowing, gt.at("before").cueFollowing)},
+            {"random_draws_with_a_drop_at_least_as_large", randomAsLarge},
+            {"method_neurons_ambiguous_accuracy_change",
+             gt.at("prune_only").ambiguousAccuracy.at(0) - gt.at("before").ambiguousAccuracy.at(0)},
+            {"random_neurons_ambiguous_accuracy_change",
+             pairedDiff(gt.at("random_prune_only").ambiguousAccuracy, gt.at("before").ambiguousAccuracy)}};
+        nlohmann::json after = nlohmann::json::object();
+        for (const auto& [c, g] : gt) after[c] = {{"cue_following", stats(g.cueFollowing)}, {"conflict_accuracy", stats(g.conflictAccuracy)}};
+        s["cue_following_by_condition"] = after;
+        nlohmann::json paired = nlohmann::json::object();
+        if (accs.count("method") && accs.count("finetune_only") && accs.count("random_finetune"))
+            for (const auto& [b, v] : accs.at("method"))
+                paired[b] = {{"method_minus_finetune_only", pairedDiff(v, accs.at("finetune_only").at(b))},
+                             {"method_minus_random_finetune", pairedDiff(v, accs.at("random_finetune").at(b))},
+                             {"finetune_only_minus_before", pairedDiff(accs.at("finetune_only").at(b), accs.at("before").at(b))}};
+        s["paired_accuracy_differences"] = paired;
+        res.summary = s;
+        res.wallSeconds = since(wallStart);
+        timings["total"] = res.wallSeconds;
+        res.timings = timings;
+        if (ws) {
+            workspace::ArtifactRecord art;
+            art.runId = demoRun;
+            art.kind = "lab_build";
+            art.path = res.build.dir;
+            art.meta = res.build.info;
+            ws->addArtifact(art);
+            ws->finishRun(demoRun, {{"wall_seconds", res.wallSeconds}, {"ground_truth", s}, {"mask", res.mask}});
+        }
+    } catch (const Cancelled&) {
+        if (ws) ws->cancelRun(demoRun);
+        throw;
+    } catch (const std::exception& e) {
+        if (ws) ws->failRun(demoRun, e.what());
+        throw;
+    }
+    return res;
+}
+
+std::string formatDemoReport(const DemoResult& r) {
+    std::ostringstream out;
+    out << "Shortcut Lab (docs/shortcut-lab.md)\n"
+        << "  source: tags always name the gold (in half the items only the tags can decide)\n"
+        << "  source_conflict, outlier_tagged: tags name a wrong option; member, outlier: no tags\n\n";
+    out << compare::formatTable(r.comparison) << "\n";
+    const auto& s = r.summary;
+    const auto& gt = r.groundTruth;
+    out << "Ground truth (source_conflict: cue-following = share of answers naming the tags' option; chance 0.25)\n";
+    out << "  before: cue-following " << fmt(s["reliance_before"]["cue_following"].get<double>()) << ", conflict accuracy "
+        << fmt(s["reliance_before"]["conflict_accuracy"].get<double>()) << ", ambiguous-source accuracy "
+        << fmt(s["reliance_before"]["ambiguous_source_accuracy"].get<double>()) << " (0.5 without the tags)\n";
+    const auto& ab = s["ablation"];
+    const int draws = static_cast<int>(gt.at("random_prune_only").cueFollowing.size());
+    out << "  ablating the method's " << r.mask["count"].get<std::int64_t>() << " neurons alone: cue-following "
+        << signedFmt(ab["method_neurons_cue_following_change"].get<double>()) << ", ambiguous-source accuracy "
+        << signedFmt(ab["method_neurons_ambiguous_accuracy_change"].get<double>()) << "\n"
+        << "  random neurons, same count per layer (" << draws << " draws): cue-following "
+        << signedFmt(ab["random_neurons_cue_following_change"]["mean"].get<double>()) << " (sd "
+        << fmt(ab["random_neurons_cue_following_change"]["sd"].get<double>()) << "), ambiguous-source accuracy "
+        << signedFmt(ab["random_neurons_ambiguous_accuracy_change"]["mean"].get<double>()) << "; draws with a drop at least as large: "
+        << ab["random_draws_with_a_drop_at_least_as_large"].get<int>() << "/" << draws << "\n";
+    out << "  cue-following by condition (mean over runs):";
+    for (const auto& [c, g] : gt) out << " " << c << " " << fmt(mean(g.cueFollowing));
+    out << "\n  paired accuracy differences over seeds (mean, sd):\n";
+    for (const auto& [b, p] : s["paired_accuracy_differences"].items()) {
+        out << "    " << std::left << std::setw(16) << b << " method - finetune_only "
+            << signedFmt(p["method_minus_finetune_only"]["mean"].get<double>()) << " (" << fmt(p["method_minus_finetune_only"]["sd"].get<double>())
+            << ")  method - random_finetune " << signedFmt(p["method_minus_random_finetune"]["mean"].get<double>()) << " ("
+            << fmt(p["method_minus_random_finetune"]["sd"].get<double>()) << ")  finetune_only - before "
+            << signedFmt(p["finetune_only_minus_before"]["mean"].get<double>()) << "\n";
+    }
+    out << "  method mask per layer: " << r.mask["per_layer"].dump() << " of " << r.mask["selectable"].get<std::int64_t>()
+        << " selectable; mean |IG| mass per layer: " << r.mask["mean_abs_ig_per_layer"].dump() << "\n";
+    out << "\nLab model: " << (r.build.fromCache ? "reused from " : "built now in ") << r.build.dir << " ("
+        << fmt(r.build.seconds, 1) << " s)\n";
+    out << "Timings (s): " << r.timings.dump() << "\n";
+    out << "Wall time: " << fmt(r.wallSeconds, 1) << " s\n";
+    return out.str();
+}
+
+}  // namespace prominence::lab

@@ -1,0 +1,95 @@
+// The Shortcut Lab end to end at miniature size: deterministic for a seed (two fresh builds, identical
+// numbers), cached (a second run reuses the build), and every stage's artefacts are in the workspace.
+// LibTorch first: its headers use `slots` as a name, which Qt defines as a macro.
+#include "core/lab/shortcut_lab.h"
+#include "core/system/runtime.h"
+#include "core/workspace/workspace.h"
+
+#include <filesystem>
+
+#include <QtTest>
+
+#include "tests/common/test_support.h"
+
+using namespace prominence;
+
+namespace {
+
+// Everything but wall-clock figures and paths.
+nlohmann::json numbers(const lab::DemoResult& r) {
+    nlohmann::json j = r.toJson();
+    j.erase("timings");
+    j.erase("wall_seconds");
+    j.erase("lab_dir");
+    j.erase("built_now");
+    j["lab"]["pretrain"].erase("seconds");
+    return j;
+}
+
+}  // namespace
+
+class TestShortcutLab : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { applyThreadSettings({1, 1}); }
+
+    void tinyLabIsDeterministicAndStoresEveryStage() {
+        const std::string dir = test::tempDir().toStdString();
+        lab::DemoOptions o = lab::DemoOptions::tiny();
+        o.cacheRoot = dir + "/cache-a";
+        o.workspacePath = dir + "/a.prominence";
+        const lab::DemoResult a = lab::runShortcutLab(o);
+        QVERIFY(!a.build.fromCache);
+
+        o.cacheRoot = dir + "/cache-b";
+        o.workspacePath = dir + "/b.prominence";
+        const lab::DemoResult b = lab::runShortcutLab(o);
+        QVERIFY(!b.build.fromCache);
+        QCOMPARE(QString::fromStdString(numbers(b).dump()), QString::fromStdString(numbers(a).dump()));
+
+        // Same recipe, same cache: the build is reused and the numbers do not change.
+        o.workspacePath = dir + "/c.prominence";
+        const lab::DemoResult c = lab::runShortcutLab(o);
+        QVERIFY(c.build.fromCache);
+        QCOMPARE(QString::fromStdString(numbers(c).dump()), QString::fromStdString(numbers(a).dump()));
+        QVERIFY(std::filesystem::exists(c.build.modelDir + "/model.safetensors"));
+        QVERIFY(std::filesystem::exists(c.build.modelDir + "/tokenizer.json"));
+
+        // Every stage in the workspace.
+        auto ws = workspace::Workspace::open(dir + "/a.prominence");
+        const auto demo = ws.run(a.workspaceRunId);
+        QCOMPARE(demo.kind, std::string("demo"));
+        QCOMPARE(demo.status, workspace::RunStatus::Completed);
+        const std::size_t seeds = static_cast<std::size_t>(o.seeds);
+        const std::size_t benches = lab::evalBenchmarkNames().size();
+        // Selection evals (3), the comparison's (before + prune_only once, 4 fine-tuned conditions per
+        // seed, on every benchmark) and the random ablations (2 benchmarks per seed).
+        QCOMPARE(ws.runs({"eval", false}).size(), 3 + (2 + 4 * seeds) * benches + 2 * seeds);
+        const auto igRuns = ws.runs({"attribution", false});
+        QCOMPARE(igRuns.size(), std::size_t{1});
+        QCOMPARE(igRuns[0].parentRunId.value_or(-1), a.workspaceRunId);
+        QCOMPARE(ws.neuronScoresOf(igRuns[0].id).size(), std::size_t{4});  // 3 datasets + the contrast
+        QCOMPARE(ws.selections().size(), std::size_t{3});
+        QVERIFY(!ws.masks().empty());
+        for (const auto& m : ws.masks()) QVERIFY(!m.pruned.empty());
+        QCOMPARE(ws.comparisons().size(), std::size_t{1});
+        QCOMPARE(ws.runs({"compare", false}).size(), std::size_t{1});
+        QCOMPARE(ws.runs({"compare", false})[0].parentRunId.value_or(-1), a.workspaceRunId);
+        QCOMPARE(ws.artifacts(a.workspaceRunId).size(), std::size_t{1});
+
+        // Ground truth for every condition: one value per run.
+        for (const char* c : {"before", "prune_only"}) QCOMPARE(a.groundTruth.at(c).cueFollowing.size(), std::size_t{1});
+        for (const char* c : {"method", "finetune_only", "random_finetune", "magnitude_finetune", "random_prune_only"})
+            QCOMPARE(a.groundTruth.at(c).cueFollowing.size(), seeds);
+        for (const auto& [c, g] : a.groundTruth)
+            for (double v : g.cueFollowing) QVERIFY(v >= 0.0 && v <= 1.0);
+        QVERIFY(a.comparison.contains("cells"));
+        const std::string report = lab::formatDemoReport(a);
+        QVERIFY(report.find("cue-following") != std::string::npos);
+        QVERIFY(report.find("Wall time") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestShortcutLab)
+#include "test_shortcut_lab.moc"
