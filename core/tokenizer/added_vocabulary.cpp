@@ -46,12 +46,19 @@ void AddedVocabulary::add(const AddedToken& token) {
     tokens_.push_back(token);
 }
 
-void AddedVocabulary::finish() {
+void AddedVocabulary::finish(const Normalizer* normalizer) {
     raw_ = Trie{};
     normalized_ = Trie{};
     for (std::size_t i = 0; i < tokens_.size(); ++i) {
-        if (tokens_[i].content.empty()) continue;
-        (tokens_[i].normalized ? normalized_ : raw_).insert(tokens_[i].content, static_cast<std::int32_t>(i));
+        const AddedToken& t = tokens_[i];
+        if (t.content.empty()) continue;
+        if (!t.normalized) {
+            raw_.insert(t.content, static_cast<std::int32_t>(i));
+            continue;
+        }
+        NormalizedText text(t.content, 0);
+        if (normalizer) normalizer->normalize(text);
+        if (!text.empty()) normalized_.insert(text.text(), static_cast<std::int32_t>(i));
     }
 }
 

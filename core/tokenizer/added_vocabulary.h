@@ -29,7 +29,9 @@ class AddedVocabulary {
 public:
     // A token already present (same content) has its flags replaced.
     void add(const AddedToken& token);
-    void finish();
+    // Builds the matchers. Tokens with normalized=true are matched in normalized text, so their content
+    // is normalized too (Hugging Face's refresh_added_tokens does the same).
+    void finish(const Normalizer* normalizer);
 
     // Cuts the matching tokens (normalized ones or raw ones) out of every non-added piece.
     void split(std::vector<Piece>& pieces, bool normalizedPass) const;

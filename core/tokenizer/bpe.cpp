@@ -258,16 +258,13 @@ void BpeModel::mergeSymbols(std::vector<SubToken>& symbols) const {
 void BpeModel::tokenize(const Piece& piece, std::vector<Token>& out) const {
     const std::string& text = piece.text.text();
     if (text.empty()) return;
-    if (options_.ignoreMerges) {
-        const auto id = piece.byteLevel ? vocab_.find(toByteLevel(text)) : vocab_.find(text);
-        if (id) {
-            out.push_back({*id, piece.text.original(0, text.size()), false});
-            return;
-        }
-    }
     thread_local std::vector<SubToken> word;
     if (!cache_.get(text, word)) {
-        computeWord(text, piece.byteLevel, word);
+        const auto whole = !options_.ignoreMerges ? std::nullopt
+                           : piece.byteLevel     ? vocab_.find(toByteLevel(text))
+                                                 : vocab_.find(text);
+        if (whole) word.assign(1, SubToken{*whole, static_cast<std::uint32_t>(text.size())});
+        else computeWord(text, piece.byteLevel, word);
         cache_.put(text, word);
     }
     std::size_t pos = 0;

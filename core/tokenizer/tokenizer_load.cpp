@@ -108,7 +108,7 @@ void loadGpt2Files(Tokenizer::Impl& impl, const std::string& vocabPath, const st
 void applyConfig(Tokenizer::Impl& impl, const tok::TokenizerConfig& config, bool gpt2Files) {
     for (const tok::AddedToken& t : config.addedTokens)
         if (!impl.added.byContent(t.content)) impl.added.add(t);
-    impl.added.finish();
+    impl.added.finish(impl.normalizer.get());
 
     auto resolve = [&](const std::optional<std::string>& name) -> std::optional<std::int64_t> {
         if (!name) return std::nullopt;

@@ -57,8 +57,14 @@ public:
 
 private:
     static constexpr std::uint64_t kEmpty = ~std::uint64_t(0);
+    // splitmix64's finalizer: both ids reach the low bits the table mask keeps.
     static std::size_t hash(std::uint64_t key) {
-        return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 17);
+        key ^= key >> 30;
+        key *= 0xBF58476D1CE4E5B9ull;
+        key ^= key >> 27;
+        key *= 0x94D049BB133111EBull;
+        key ^= key >> 31;
+        return static_cast<std::size_t>(key);
     }
     void rehash(std::size_t capacity);
 

@@ -1,6 +1,7 @@
 // Behaviour beyond the reference corpus: invalid UTF-8, offsets, added-token flags, normalization,
 // batch encoding, and clear errors for bad or unsupported tokenizer files.
 #include <QtTest>
+#include <algorithm>
 #include <fstream>
 #include <string>
 
@@ -177,6 +178,20 @@ private slots:
         QCOMPARE(tok.decode({268, 265}), std::string("ab c"));
         QCOMPARE(tok.decode({265, 266, 262}, true), std::string("cc"));
         QCOMPARE(tok.decode({265, 266, 262}, false), std::string("c<mask>c"));
+    }
+
+    void normalizedAddedTokensMatchNormalizedText() {
+        // With normalized=true the token's own content is normalized too: "xy" becomes "▁xy", so it
+        // matches a word "xy" but not "xy" inside "axy" (the normalized text there is "▁axy").
+        const std::string dir = editedTokenizer("normalized-added", [](Json& j) {
+            j["added_tokens"].push_back({{"id", 266}, {"content", "xy"}, {"single_word", false}, {"lstrip", false},
+                                         {"rstrip", false}, {"normalized", true}, {"special", false}});
+        });
+        const Tokenizer tok = Tokenizer::load(dir);
+        QCOMPARE(tok.encode("xy"), (std::vector<std::int64_t>{266}));
+        QCOMPARE(tok.encodeWithOffsets("c xy").offsets.back(), (TokenOffset{1, 4}));
+        const auto inside = tok.encode("axy");
+        QVERIFY(std::find(inside.begin(), inside.end(), 266) == inside.end());
     }
 
     void nfcNormalizerComposesAndKeepsOffsets() {
