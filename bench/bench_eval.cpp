@@ -1,6 +1,6 @@
 // Eval throughput: items/s for loglik (with and without the shared-context KV cache) and letter scoring
-// on ARC-Easy, with a synthetic Llama-shaped model (random weights, seeded) and the stories260K
-// tokenizer (vocab 512). Usage: bench_eval [ITEMS] [HIDDEN] [LAYERS]; PROMINENCE_SHARED names shared/.
+// on ARC-Easy, with a synthetic Llama-shaped model (random weights, seeded) and GPT-2's tokenizer
+// (vocab 50257; its " A".." D" are single tokens, which letter scoring needs). Usage: bench_eval [ITEMS] [HIDDEN] [LAYERS]; PROMINENCE_SHARED names shared/.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,17 +37,17 @@ int main(int argc, char** argv) {
     }
     const std::string shared = env;
     try {
-        const Tokenizer tok = Tokenizer::load(shared + "/fixtures/models/stories260K-hf");
+        const Tokenizer tok = Tokenizer::load(shared + "/fixtures/tokenizers/gpt2");
         auto bench = data::loadBenchmark(shared + "/data/benchmarks/arc_easy/arc_easy.llmfoundry.jsonl");
         if (static_cast<std::size_t>(n) < bench.items.size()) bench.items.resize(static_cast<std::size_t>(n));
-        const nlohmann::json cfg = {{"model_type", "llama"},          {"vocab_size", 512},
+        const nlohmann::json cfg = {{"model_type", "llama"},          {"vocab_size", 50257},
                                     {"hidden_size", hidden},          {"intermediate_size", hidden * 11 / 4},
                                     {"num_hidden_layers", layers},    {"num_attention_heads", hidden / 32},
                                     {"num_key_value_heads", hidden / 64 > 0 ? hidden / 64 : 1},
                                     {"max_position_embeddings", 2048}, {"rms_norm_eps", 1e-5},
                                     {"hidden_act", "silu"},           {"tie_word_embeddings", false}};
         const auto model = Model::createFromConfig(ModelConfig::fromJson(cfg, "bench_eval"), 42);
-        std::printf("bench_eval: %zu ARC-Easy items, synthetic llama hidden %d, layers %d, vocab 512, threads %d\n",
+        std::printf("bench_eval: %zu ARC-Easy items, synthetic llama hidden %d, layers %d, vocab 50257, threads %d\n",
                     bench.items.size(), hidden, layers, at::get_num_threads());
         double acc = 0;
         eval::EvalOptions reuse;
