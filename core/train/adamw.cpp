@@ -30,8 +30,15 @@ AdamW::AdamW(std::vector<Param> params, AdamWOptions options) : params_(std::mov
 void AdamW::hold(std::size_t i, const at::Tensor& keep) {
     Param& p = params_.at(i);
     // Broadcast check up front so a wrong keep fails here, not in the middle of a step.
-    if (at::infer_size(keep.sizes(), p.tensor.sizes()) != p.tensor.sizes().vec())
-        throw ShapeError("AdamW: keep multiplier does not broadcast to parameter " + std::to_string(i));
+    bool fits = keep.dim() <= p.tensor.dim();
+    for (std::int64_t d = 1; fits && d <= keep.dim(); ++d) {
+        const std::int64_t k = keep.size(-d);
+        fits = k == 1 || k == p.tensor.size(-d);
+    }
+    if (!fits)
+        throw ShapeError("AdamW: keep multiplier of shape " + std::string(c10::str(keep.sizes())) +
+                         " does not broadcast to parameter " + std::to_string(i) + " of shape " +
+                         std::string(c10::str(p.tensor.sizes())));
     p.keep = keep.detach().to(p.tensor.options().requires_grad(false));
     applyKeep(i);
 }
