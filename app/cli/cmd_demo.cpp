@@ -35,7 +35,7 @@ int runDemo(const Args& args, Context& ctx) {
 PROMINENCE_REGISTER_COMMAND(Command{
     "demo",
     "run the built-in Shortcut Lab: the whole method and every baseline on a model with a planted shortcut",
-    "Builds (first run, ~1-2 min on 2 cores) or reuses the lab's benchmarks and Llama model from the cache\n"
+    "Builds (first run: about 3 CPU-minutes of pretraining) or reuses the lab's benchmarks and Llama model from the cache\n"
     "($XDG_CACHE_HOME/prominence/lab, or --cache), then per seed: letter eval, high-confidence selection,\n"
     "neuron IG (margin objective, mean baseline, all positions), contrast against the tag-free reference\n"
     "benchmarks (layer 0 excluded), top --prune-percent of neurons pruned, few-shot fine-tuning with the mask\n"

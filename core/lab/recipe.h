@@ -13,7 +13,7 @@
 namespace prominence::lab {
 
 // Bumped whenever generation, tokenisation or training changes what a recipe produces.
-constexpr int kLabVersion = 1;
+constexpr int kLabVersion = 2;
 
 struct LabRecipe {
     std::uint64_t dataSeed = 2025;  // benchmarks and training corpus
@@ -27,9 +27,9 @@ struct LabRecipe {
     int intermediate = 256;
     // Pretraining from scratch with core/train: AdamW, cosine schedule to lr/10 after a linear warm-up,
     // loss on the gold letter after each letter prompt.
-    int pretrainSteps = 600;
+    int pretrainSteps = 1000;
     int pretrainBatch = 64;
-    double pretrainLr = 3e-3;
+    double pretrainLr = 4e-3;
     int pretrainWarmup = 60;
     std::uint64_t pretrainSeed = 1;
 

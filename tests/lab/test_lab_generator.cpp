@@ -144,7 +144,7 @@ private slots:
             }
         }
         QCOMPARE(tok.encode(" A").size(), std::size_t{1});
-        QCOMPARE(tok.encode(" banana").size(), std::size_t{1});
+        QCOMPARE(tok.encode(" apple").size(), std::size_t{1});
     }
 };
 
