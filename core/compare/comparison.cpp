@@ -296,15 +296,19 @@ std::string formatTable(const nlohmann::json& table) {
     std::snprintf(line, sizeof line, "%-24s %-20s %7s %7s   %2.0f%% CI            %5s %6s\n", "benchmark", "condition", "mean", "sd",
                   level * 100, "seeds", "items");
     out << line;
-    std::string last;
-    for (const auto& c : table.at("cells")) {
-        const std::string bench = c.at("benchmark").get<std::string>() + (c.value("source", false) ? " (source)" : "");
-        std::snprintf(line, sizeof line, "%-24s %-20s %7.4f %7.4f   [%6.4f, %6.4f]   %5d %6d\n",
-                      bench == last ? "" : bench.c_str(), c.at("condition").get<std::string>().c_str(), c.at("mean").get<double>(),
-                      c.at("sd").get<double>(), c.at("ci_low").get<double>(), c.at("ci_high").get<double>(),
-                      c.at("seeds").get<int>(), c.at("items").get<int>());
-        out << line;
-        last = bench;
+    // Benchmark by benchmark, conditions in the table's order.
+    for (const auto& benchName : table.at("benchmarks")) {
+        bool first = true;
+        for (const auto& c : table.at("cells")) {
+            if (c.at("benchmark") != benchName) continue;
+            const std::string bench = benchName.get<std::string>() + (c.value("source", false) ? " (source)" : "");
+            std::snprintf(line, sizeof line, "%-24s %-20s %7.4f %7.4f   [%6.4f, %6.4f]   %5d %6d\n", first ? bench.c_str() : "",
+                          c.at("condition").get<std::string>().c_str(), c.at("mean").get<double>(), c.at("sd").get<double>(),
+                          c.at("ci_low").get<double>(), c.at("ci_high").get<double>(), c.at("seeds").get<int>(),
+                          c.at("items").get<int>());
+            out << line;
+            first = false;
+        }
     }
     if (!table.at("mcnemar").empty()) {
         out << "\nMcNemar (seeds pooled), method vs finetune_only:\n";

@@ -1,0 +1,515 @@
+// prominence-cli run --config PIPELINE.json: the whole method on user data, every step stored in the
+// workspace: eval -> select -> attribute -> score -> prune -> fine-tune -> compare -> export.
+// docs/pipeline.md documents every key of the config file with a complete example.
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <ostream>
+#include <set>
+
+#include "app/cli/command.h"
+#include "app/cli/progress_bar.h"
+#include "core/attribution/aggregate.h"
+#include "core/attribution/baseline.h"
+#include "core/attribution/contrast.h"
+#include "core/attribution/run.h"
+#include "core/compare/comparison.h"
+#include "core/data/benchmark_loader.h"
+#include "core/data/rendering.h"
+#include "core/data/text_utils.h"
+#include "core/eval/eval_store.h"
+#include "core/eval/evaluator.h"
+#include "core/eval/selection.h"
+#include "core/export/hf_export.h"
+#include "core/model/model.h"
+#include "core/prune/mask_store.h"
+#include "core/prune/selection.h"
+#include "core/train/few_shot.h"
+#include "core/train/trainer.h"
+#include "core/workspace/workspace.h"
+
+namespace prominence::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Reads the config with every key checked: unknown keys are errors (a typo must not silently run the
+// default), wrong types name the key path.
+class Config {
+public:
+    Config(json j, std::string file, std::string path) : j_(std::move(j)), file_(std::move(file)), path_(std::move(path)) {
+        if (!j_.is_object()) fail("must be an object");
+    }
+    [[noreturn]] void fail(const std::string& what) const {
+        throw FormatError(file_ + ": " + (path_.empty() ? std::string("config") : path_) + ": " + what);
+    }
+    void allow(const std::set<std::string>& keys) const {
+        for (auto it = j_.begin(); it != j_.end(); ++it)
+            if (!keys.count(it.key())) fail("unknown key '" + it.key() + "'");
+    }
+    bool has(const std::string& k) const { return j_.contains(k) && !j_.at(k).is_null(); }
+    template <typename T>
+    T get(const std::string& k, T fallback) const {
+        if (!has(k)) return fallback;
+        try {
+            return j_.at(k).get<T>();
+        } catch (const json::exception&) {
+            fail("key '" + k + "' has the wrong type: " + j_.at(k).dump());
+        }
+    }
+    template <typename T>
+    T need(const std::string& k) const {
+        if (!has(k)) fail("missing key '" + k + "'");
+        return get<T>(k, T{});
+    }
+    Config sub(const std::string& k) const {
+        return Config(has(k) ? j_.at(k) : json::object(), file_, path_.empty() ? k : path_ + "." + k);
+    }
+    std::vector<Config> list(const std::string& k) const {
+        std::vector<Config> out;
+        if (!has(k)) return out;
+        if (!j_.at(k).is_array()) fail("key '" + k + "' must be an array");
+        for (std::size_t i = 0; i < j_.at(k).size(); ++i)
+            out.emplace_back(j_.at(k)[i], file_, (path_.empty() ? k : path_ + "." + k) + "[" + std::to_string(i) + "]");
+        return out;
+    }
+    const json& raw() const { return j_; }
+    // Resolves a path relative to the config file's directory.
+    std::string pathOf(const std::string& k) const {
+        const std::string p = need<std::string>(k);
+        const fs::path fp(p);
+        return (fp.is_absolute() ? fp : fs::path(file_).parent_path() / fp).lexically_normal().string();
+    }
+
+private:
+    json j_;
+    std::string file_;
+    std::string path_;
+};
+
+struct Dataset {
+    std::string name;
+    std::string path;
+    std::string format;
+    std::vector<data::McItem> items;     // evaluated items
+    std::vector<data::McItem> pool;      // source only: fine-tuning pool
+    workspace::Id evalRun = 0;
+    eval::EvalResult before;
+    workspace::Id selectionId = 0;
+    std::vector<std::int64_t> selected;  // item indices, best first
+};
+
+Dataset loadDataset(const Config& c, std::uint64_t splitSeed, bool source, std::size_t poolSize) {
+    c.allow({"name", "path", "format", "limit", "train_file"});
+    Dataset d;
+    d.path = c.pathOf("path");
+    d.name = c.get<std::string>("name", fs::path(d.path).stem().string());
+    data::LoadOptions lo;
+    lo.format = data::parseFormat(c.get<std::string>("format", "auto"));
+    const data::Benchmark b = data::loadBenchmark(d.path, lo);
+    d.format = b.format;
+    std::vector<data::McItem> items = b.items;
+    if (source) {
+        if (c.has("train_file")) {
+            const data::Benchmark pool = data::loadBenchmark(c.pathOf("train_file"), lo);
+            d.pool = pool.items;
+        } else {
+            const train::FewShotSplit split = train::holdOutFewShot(items, poolSize, splitSeed);
+            d.pool = split.train;
+            items = split.evaluation;
+        }
+    }
+    const auto limit = c.get<std::int64_t>("limit", 0);
+    if (limit < 0) c.fail("limit must be >= 0");
+    if (limit > 0 && static_cast<std::size_t>(limit) < items.size()) items.resize(static_cast<std::size_t>(limit));
+    d.items = std::move(items);
+    if (source && c.has("train_file")) {
+        // Keep the pool disjoint from what is evaluated.
+        d.pool = train::sampleFewShot(d.pool, std::min(poolSize, d.pool.size()), splitSeed, d.items);
+    }
+    return d;
+}
+
+std::vector<std::int64_t> encodePrompt(const Tokenizer& tok, const std::string& prompt, bool addBos) {
+    std::vector<std::int64_t> ids;
+    if (addBos) ids.push_back(*tok.bosId());
+    const auto body = tok.encode(data::rstrip(prompt), false);
+    ids.insert(ids.end(), body.begin(), body.end());
+    return ids;
+}
+
+// The first token of an answer continuation after the prompt, as eval tokenises it.
+std::int64_t firstAnswerToken(const Tokenizer& tok, const std::string& prompt, const std::string& continuation,
+                              const std::string& itemId) {
+    const std::string trimmed = data::rstrip(prompt);
+    const auto body = tok.encode(trimmed, false);
+    const auto whole = tok.encode(trimmed + prompt.substr(trimmed.size()) + continuation, false);
+    if (whole.size() <= body.size()) throw InvalidArgument("item '" + itemId + "': the answer '" + continuation + "' has no tokens");
+    return whole[body.size()];
+}
+
+// Attribution items for the selected items: the prompt as eval encoded it; target = the gold answer's
+// token (the letter in letter scoring, the first token of the gold continuation in loglik scoring);
+// option tokens for the margin objective.
+std::vector<attribution::AttributionItem> attributionItems(const Dataset& d, const Tokenizer& tok, const eval::EvalOptions& eo) {
+    std::vector<attribution::AttributionItem> out;
+    for (std::int64_t index : d.selected) {
+        const eval::ItemScore& s = d.before.items.at(static_cast<std::size_t>(index));
+        attribution::AttributionItem a;
+        a.id = index;
+        a.inputIds = encodePrompt(tok, s.prompt, eo.addBos);
+        for (std::size_t c = 0; c < s.continuations.size(); ++c) {
+            const std::string cont = eo.scoring == eval::Scoring::Letter ? " " + s.continuations[c] : s.continuations[c];
+            a.optionTokens.push_back(firstAnswerToken(tok, s.prompt, cont, s.id));
+        }
+        a.target = a.optionTokens.at(static_cast<std::size_t>(s.gold));
+        // Options sharing a first token cannot be told apart by the margin; keep them distinct.
+        std::set<std::int64_t> distinct(a.optionTokens.begin(), a.optionTokens.end());
+        a.optionTokens.assign(distinct.begin(), distinct.end());
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+void log(Context& ctx, const std::string& text) { ctx.err << "run: " << text << "\n"; }
+
+int runPipeline(const Args& args, Context& ctx) {
+    const std::string file = args.get("config");
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw LoadError(file + ": cannot open for reading");
+    json raw;
+    try {
+        raw = json::parse(in);
+    } catch (const json::parse_error& e) {
+        throw FormatError(file + ": not valid JSON (" + e.what() + ")");
+    }
+    const Config cfg(raw, file, "");
+    cfg.allow({"name", "workspace", "model", "tokenizer", "device", "dtype", "seed", "eval", "source", "references",
+               "transfer", "select", "attribution", "aggregate", "contrast", "prune", "finetune", "compare", "export"});
+    const std::string name = cfg.get<std::string>("name", "pipeline");
+    const auto splitSeed = cfg.get<std::uint64_t>("seed", 0);
+
+    // Parse everything before any work starts, so a bad key fails in a second, not after an hour.
+    LoadOptions load;
+    load.device = parseDevice(cfg.get<std::string>("device", "cpu"));
+    load.dtype = parseComputeDtype(cfg.get<std::string>("dtype", "float32"));
+    const Config ec = cfg.sub("eval");
+    ec.allow({"scoring", "shots", "seed", "add_bos", "batch_size", "max_batch_tokens"});
+    eval::EvalOptions eo;
+    eo.scoring = eval::parseScoring(ec.get<std::string>("scoring", "letter"));
+    eo.shots = ec.get<int>("shots", 0);
+    eo.seed = ec.get<std::uint64_t>("seed", 1234);
+    eo.addBos = ec.get<bool>("add_bos", false);
+    eo.maxBatchRows = ec.get<std::int64_t>("batch_size", 32);
+    eo.maxBatchTokens = ec.get<std::int64_t>("max_batch_tokens", 8192);
+    eo.validate();
+
+    const Config sc = cfg.sub("select");
+    sc.allow({"threshold", "top_k"});
+    eval::SelectionCriteria criteria;
+    if (sc.has("threshold")) criteria.threshold = sc.get<double>("threshold", 0.0);
+    if (sc.has("top_k")) criteria.topK = sc.get<std::int64_t>("top_k", 0);
+    if (!criteria.threshold && !criteria.topK) criteria.threshold = 0.9;
+    criteria.validate();
+
+    const attribution::AttributionParams ap = attribution::AttributionParams::fromJson(cfg.sub("attribution").raw());
+    const attribution::AggregateParams agg = attribution::AggregateParams::fromJson(cfg.sub("aggregate").raw());
+    const attribution::ContrastParams cp = attribution::ContrastParams::fromJson(cfg.sub("contrast").raw());
+    if (!cfg.has("prune")) cfg.fail("missing key 'prune' (the selection policy)");
+    const prune::PolicyParams policy = prune::PolicyParams::fromJson(cfg.sub("prune").raw(), file + ": prune");
+
+    const Config fc = cfg.sub("finetune");
+    const auto shots = fc.get<std::size_t>("shots", 16);
+    const auto poolSize = fc.get<std::size_t>("pool", std::max<std::size_t>(2 * shots, shots + 8));
+    json trainJson = fc.raw();
+    trainJson.erase("shots");
+    trainJson.erase("pool");
+    train::TrainOptions to = train::TrainOptions::fromJson(trainJson, file + ": finetune");
+
+    const Config cc = cfg.sub("compare");
+    cc.allow({"seeds", "conditions", "bootstrap", "keep_checkpoints"});
+    std::vector<std::uint64_t> seeds = cc.get<std::vector<std::uint64_t>>("seeds", {1, 2, 3});
+    std::vector<compare::Condition> conditions;
+    for (const std::string& c : cc.get<std::vector<std::string>>("conditions", {})) conditions.push_back(compare::parseCondition(c));
+    if (conditions.empty()) conditions = compare::allConditions();
+    const Config bc = cc.sub("bootstrap");
+    bc.allow({"resamples", "level", "seed"});
+    BootstrapOptions boot;
+    boot.resamples = bc.get<int>("resamples", 2000);
+    boot.level = bc.get<double>("level", 0.95);
+    boot.seed = bc.get<std::uint64_t>("seed", 0);
+    const bool keepCheckpoints = cc.get<bool>("keep_checkpoints", true);
+
+    const Config xc = cfg.sub("export");
+    xc.allow({"output", "seed", "max_shard_size_bytes", "dtype", "overwrite"});
+    const bool doExport = xc.has("output");
+    const auto exportSeed = xc.get<std::uint64_t>("seed", seeds.empty() ? 0 : seeds.front());
+    if (doExport) {
+        if (std::find(conditions.begin(), conditions.end(), compare::Condition::Method) == conditions.end())
+            xc.fail("exporting the method's model needs the 'method' condition");
+        if (std::find(seeds.begin(), seeds.end(), exportSeed) == seeds.end())
+            xc.fail("seed " + std::to_string(exportSeed) + " is not among compare.seeds");
+        if (!keepCheckpoints) xc.fail("exporting needs compare.keep_checkpoints (the export is the method's checkpoint)");
+    }
+
+    // Model, tokenizer, data.
+    const std::string modelDir = cfg.pathOf("model");
+    auto model = Model::load(modelDir, load);
+    const Tokenizer tokenizer = Tokenizer::load(cfg.has("tokenizer") ? cfg.pathOf("tokenizer") : modelDir);
+    if (eo.addBos && !tokenizer.bosId()) ec.fail("add_bos: the tokenizer defines no BOS token");
+    if (!cfg.has("source")) cfg.fail("missing key 'source'");
+    Dataset source = loadDataset(cfg.sub("source"), splitSeed, true, poolSize);
+    std::vector<Dataset> references, transfer;
+    for (const Config& r : cfg.list("references")) references.push_back(loadDataset(r, splitSeed, false, 0));
+    for (const Config& t : cfg.list("transfer")) transfer.push_back(loadDataset(t, splitSeed, false, 0));
+    if (references.empty()) cfg.fail("'references' must name at least one dataset to contrast the source with");
+    ap.validate(model->numLayers());
+    const std::vector<int> layers = ap.resolvedLayers(model->numLayers());
+
+    auto ws = workspace::Workspace::openOrCreate(cfg.pathOf("workspace"));
+    workspace::RunStart start;
+    start.kind = "pipeline";
+    start.name = name;
+    start.params = raw;
+    start.params["config_file"] = fs::absolute(file).string();
+    const workspace::Id pipelineRun = ws.beginRun(start);
+    json summary = {{"pipeline_run", pipelineRun}};
+    Progress progress(stderrProgress());
+    try {
+        // 1-2. eval (before) and high-confidence selection, for the source and every reference.
+        std::vector<Dataset*> scored = {&source};
+        for (Dataset& r : references) scored.push_back(&r);
+        for (Dataset* d : scored) {
+            progress.setStage("eval " + d->name);
+            d->before = eval::evaluate(*model, tokenizer, d->items, nullptr, eo, progress);
+            eval::EvalRunInfo info;
+            info.modelDir = modelDir;
+            info.benchmarkPath = d->path;
+            info.benchmarkFormat = d->format;
+            info.benchmarkItems = static_cast<std::int64_t>(d->items.size());
+            info.params = {{"scoring", eval::scoringName(eo.scoring)}, {"shots", eo.shots}, {"seed", eo.seed},
+                           {"add_bos", eo.addBos}, {"pipeline_run", pipelineRun}, {"role", d == &source ? "source" : "reference"},
+                           {"items", d == &source ? "without the fine-tuning pool" : "all"}};
+            d->evalRun = eval::storeEvalRun(ws, *model, info, d->before);
+            d->selected = eval::selectHighConfidence(d->before.items, criteria);
+            log(ctx, d->name + ": acc " + std::to_string(d->before.summary.acc) + " on " + std::to_string(d->items.size()) +
+                         " items, " + std::to_string(d->selected.size()) + " high-confidence");
+            if (d->selected.empty())
+                throw InvalidArgument(d->name + ": no item meets the selection criteria " + criteria.toJson().dump() +
+                                      " (accuracy " + std::to_string(d->before.summary.acc) + "); lower select.threshold or use top_k");
+            workspace::Selection sel;
+            sel.runId = d->evalRun;
+            sel.name = name + "/high-confidence";
+            sel.criteria = criteria.toJson();
+            sel.itemIndices = d->selected;
+            d->selectionId = ws.saveSelection(sel);
+        }
+
+        // 3-4. IG per item and layer, aggregated per dataset; contrast of the source with the references.
+        // One attribution run per dataset (IG items are keyed by item and layer within a run); the
+        // source's run stays open until the contrast is stored in it.
+        std::vector<workspace::Id> attrRuns;
+        auto beginAttribution = [&](const Dataset& d) {
+            workspace::RunStart as;
+            as.kind = "attribution";
+            as.name = name + "/attribution/" + d.name;
+            as.parentRunId = pipelineRun;
+            as.inputs = {{d.evalRun, "eval"}};
+            as.params = {{"attribution", ap.toJson()}, {"aggregate", agg.toJson()}, {"contrast", cp.toJson()},
+                         {"layers", layers}, {"dataset", d.name}, {"selection_id", d.selectionId}};
+            return ws.beginRun(as);
+        };
+        std::vector<attribution::NeuronScores> matrices;
+        try {
+            for (const Dataset* d : scored) {
+                const workspace::Id attrRun = beginAttribution(*d);
+                attrRuns.push_back(attrRun);
+                const auto items = attributionItems(*d, tokenizer, eo);
+                std::vector<at::Tensor> meanBaseline;
+                if (ap.baseline == attribution::BaselineKind::Mean)
+                    meanBaseline = attribution::meanSiteActivations(*model, items, ap.positions);
+                attribution::ScoreAccumulator acc(layers, model->intermediateSize(), agg);
+                std::vector<workspace::IgItem> rows;
+                progress.setStage("attribute " + d->name);
+                attribution::attributeItems(*model, items, ap, meanBaseline, {},
+                    [&](const attribution::ItemAttribution& a) {
+                        acc.add(a.id, a.matrix());
+                        const eval::ItemScore& s = d->before.items.at(static_cast<std::size_t>(a.id));
+                        for (const attribution::LayerAttribution& l : a.layers) {
+                            workspace::IgItem r;
+                            r.itemIndex = a.id;
+                            r.itemId = s.id;
+                            r.layer = l.layer;
+                            r.fInput = l.fInput;
+                            r.fBaseline = l.fBaseline;
+                            r.delta = l.delta;
+                            r.neurons = l.ig.size(0);
+                            const at::Tensor f = l.ig.to(at::kFloat).contiguous();
+                            r.attribution.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+                            r.summary = {{"dataset", d->name}, {"flagged", l.flagged}};
+                            rows.push_back(std::move(r));
+                        }
+                    },
+                    progress);
+                ws.addIgItems(attrRun, rows);
+                matrices.push_back(acc.result());
+                auto save = [&](const std::string& kind, const at::Tensor& m) {
+                    workspace::NeuronScores ns;
+                    ns.runId = attrRun;
+                    ns.dataset = d->name;
+                    ns.selectionId = d->selectionId;
+                    ns.kind = kind;
+                    ns.layers = static_cast<std::int64_t>(layers.size());
+                    ns.neurons = model->intermediateSize();
+                    const at::Tensor f = m.to(at::kFloat).contiguous();
+                    ns.scores.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+                    ns.itemCount = matrices.back().items;
+                    ns.params = {{"layers", layers}};
+                    return ws.saveNeuronScores(ns);
+                };
+                save("mean_ig", matrices.back().meanIg);
+                save("mean_abs_ig", matrices.back().meanAbsIg);
+                save("freq", matrices.back().frequency);
+                if (d != &source) ws.finishRun(attrRun, {{"items", matrices.back().items}});
+            }
+            const workspace::Id attrRun = attrRuns.front();
+            std::vector<const attribution::NeuronScores*> refs;
+            std::string refNames;
+            for (std::size_t i = 1; i < matrices.size(); ++i) {
+                refs.push_back(&matrices[i]);
+                refNames += (refNames.empty() ? "" : "+") + scored[i]->name;
+            }
+            const attribution::ContrastResult contrast = attribution::contrast(matrices[0], refs, cp);
+            workspace::NeuronScores ns;
+            ns.runId = attrRun;
+            ns.dataset = source.name;
+            ns.selectionId = source.selectionId;
+            ns.kind = "contrast_" + refNames;
+            ns.layers = static_cast<std::int64_t>(layers.size());
+            ns.neurons = model->intermediateSize();
+            const at::Tensor f = contrast.score.to(at::kFloat).contiguous();
+            ns.scores.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+            ns.itemCount = matrices[0].items;
+            ns.params = {{"layers", layers}, {"contrast", cp.toJson()}, {"references", refNames}};
+            const workspace::Id contrastId = ws.saveNeuronScores(ns);
+            ws.finishRun(attrRun, {{"items", matrices[0].items}, {"contrast_scores", contrastId}});
+            summary["attribution_runs"] = attrRuns;
+
+            // 5. prune: the policy over the contrast scores (excluded layers are not selectable).
+            const prune::ScoreMatrix matrix = prune::ScoreMatrix::make(layers, contrast.score, contrast.selectable);
+            const prune::PruneMask mask = prune::selectNeurons(matrix, policy, model->numLayers());
+            if (mask.empty()) throw InvalidArgument("the prune policy " + policy.toJson().dump() + " selected no neurons");
+            const json provenance = {{"scores", {{"run", attrRun}, {"id", contrastId}, {"dataset", source.name}, {"kind", ns.kind}}},
+                                     {"policy", policy.toJson()}};
+            workspace::RunStart ps;
+            ps.kind = "prune";
+            ps.name = name + "/mask";
+            ps.parentRunId = pipelineRun;
+            ps.inputs = {{attrRun, "scores"}};
+            ps.params = provenance;
+            const workspace::Id pruneRun = ws.beginRun(ps);
+            const workspace::Id maskId = prune::saveMask(ws, name + "/mask", mask, provenance, pruneRun);
+            ws.finishRun(pruneRun, {{"mask_id", maskId}, {"count", mask.size()}, {"neurons", mask.format()}});
+            summary["mask_id"] = maskId;
+            summary["pruned"] = mask.format();
+            log(ctx, "mask: " + std::to_string(mask.size()) + " neurons " + mask.format());
+
+            // 6-7. fine-tune every condition and seed; compare.
+            compare::ComparisonSetup setup;
+            setup.modelDir = modelDir;
+            setup.load = load;
+            setup.tokenizer = &tokenizer;
+            setup.source = {source.name, source.path, source.format, source.items};
+            for (const Dataset& t : transfer) setup.transfer.push_back({t.name, t.path, t.format, t.items});
+            setup.finetunePool = source.pool;
+            setup.shots = shots;
+            setup.eval = eo;
+            setup.train = to;
+            setup.methodMask = mask;
+            setup.methodProvenance = provenance;
+            setup.methodProvenance["mask_id"] = maskId;
+            for (std::int64_t i : source.selected) setup.selectionPrompts.push_back(source.before.items.at(static_cast<std::size_t>(i)).prompt);
+            setup.seeds = seeds;
+            setup.conditions = conditions;
+            setup.bootstrap = boot;
+            progress.setStage("compare");
+            model.reset();  // every condition loads its own copy
+            const compare::StoredComparison cmp =
+                compare::runAndStoreComparison(ws, setup, name, keepCheckpoints, pipelineRun, progress);
+            summary["compare_run"] = cmp.runId;
+            summary["comparison_id"] = cmp.comparisonId;
+
+            // 8. export the method's fine-tuned model of the export seed, with its mask and metrics.
+            if (doExport) {
+                std::string ckpt;
+                for (const auto& c : ws.checkpoints(cmp.runId))
+                    if (c.metrics.value("condition", "") == "method" && c.metrics.value("seed", std::uint64_t(0)) == exportSeed)
+                        ckpt = c.path;
+                if (ckpt.empty()) throw StorageError("no stored checkpoint of the method for seed " + std::to_string(exportSeed));
+                auto tuned = Model::load(ckpt);
+                progress.setStage("exporting " + xc.pathOf("output"));
+                exporting::ExportOptions xo;
+                xo.overwrite = xc.get<bool>("overwrite", false);
+                xo.dtype = xc.get<std::string>("dtype", "stored");
+                xo.maxShardBytes = xc.get<std::uint64_t>("max_shard_size_bytes", xo.maxShardBytes);
+                xo.tokenizerSource = cfg.has("tokenizer") ? cfg.pathOf("tokenizer") : modelDir;
+                xo.prominence = {{"source_model", modelDir},
+                                 {"mask", mask.toJson()},
+                                 {"neurons", mask.format()},
+                                 {"provenance", setup.methodProvenance},
+                                 {"finetune", {{"seed", exportSeed}, {"shots", shots}, {"train", to.toJson()}, {"checkpoint", ckpt}}},
+                                 {"comparison", {{"id", cmp.comparisonId}, {"cells", cmp.result.table.at("cells")},
+                                                 {"mcnemar", cmp.result.table.at("mcnemar")}}},
+                                 {"pipeline_run", pipelineRun}};
+                const exporting::ExportResult r = exporting::exportCheckpoint(*tuned, xc.pathOf("output"), xo, progress);
+                workspace::ExportRecord rec;
+                rec.runId = pipelineRun;
+                rec.maskId = maskId;
+                rec.kind = "hf_checkpoint";
+                rec.path = r.dir;
+                rec.meta = r.toJson();
+                ws.addExport(rec);
+                summary["export"] = r.dir;
+            }
+            ws.finishRun(pipelineRun, summary);
+            if (args.flag("json")) {
+                json out = cmp.result.table;
+                out["pipeline"] = summary;
+                ctx.out << out.dump(2) << "\n";
+            } else {
+                ctx.out << compare::formatTable(cmp.result.table);
+            }
+        } catch (...) {
+            for (workspace::Id id : attrRuns)
+                if (ws.run(id).status == workspace::RunStatus::Running) ws.failRun(id, "pipeline stopped");
+            throw;
+        }
+    } catch (const Cancelled&) {
+        ws.cancelRun(pipelineRun, summary);
+        throw;
+    } catch (const std::exception& e) {
+        ws.failRun(pipelineRun, e.what());
+        throw;
+    }
+    return 0;
+}
+
+}  // namespace
+
+PROMINENCE_REGISTER_COMMAND(Command{
+    "run",
+    "run the whole method from a pipeline config: eval, select, attribute, score, prune, fine-tune, compare, export",
+    "run --config PIPELINE.json evaluates the source and reference benchmarks, selects each one's\n"
+    "high-confidence items, computes Integrated Gradients per MLP neuron over them, aggregates and contrasts\n"
+    "the source with the references, selects the neurons to prune by the policy, fine-tunes (few-shot, pruned\n"
+    "neurons held at zero) under every comparison condition and seed, prints the comparison table (text, or\n"
+    "JSON with --json) and exports the method's model. Every step is stored in the workspace; paths in the\n"
+    "config are relative to its own directory. docs/pipeline.md documents every key with a complete example.",
+    {
+        {"config", "PIPELINE.json", "pipeline configuration", "", true, false},
+        {"json", "", "print the comparison table as JSON instead of text", "", false, false},
+    },
+    runPipeline});
+
+}  // namespace prominence::cli
