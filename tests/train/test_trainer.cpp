@@ -3,6 +3,7 @@
 // early stopping restores the best weights, checkpoints reload.
 // LibTorch first: its headers use `slots` as a name, which Qt defines as a macro.
 #include "core/common/error.h"
+#include "core/system/runtime.h"
 #include "core/model/model.h"
 #include "core/prune/prune_mask.h"
 #include "core/prune/surgery.h"
@@ -70,6 +71,9 @@ class TestTrainer : public QObject {
     Q_OBJECT
 
 private slots:
+    // The measured defaults (one BLAS thread on small cores): oversubscribed OpenBLAS threads spin.
+    void initTestCase() { applyThreadSettings({}); }
+
     void prunedNeuronsStayZeroThroughTraining_data() {
         QTest::addColumn<QString>("fixture");
         for (const char* name : {"llama-tiny", "gpt2-tiny", "gpt_neox-tiny", "qwen2-tiny"})
