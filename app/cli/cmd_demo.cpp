@@ -12,6 +12,18 @@ namespace {
 int runDemo(const Args& args, Context& ctx) {
     applyCommonOptions(args);
     lab::DemoOptions o = args.flag("tiny") ? lab::DemoOptions::tiny() : lab::DemoOptions::defaults();
+    if (args.has("recipe")) {
+        const std::string path = args.get("recipe");
+        std::ifstream in(path);
+        if (!in) throw LoadError("demo: cannot open recipe '" + path + "'");
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(in);
+        } catch (const nlohmann::json::parse_error& e) {
+            throw FormatError(path + ": not JSON (" + e.what() + ")");
+        }
+        o.recipe = lab::LabRecipe::fromJson(j, path);
+    }
     if (args.has("seeds")) o.seeds = static_cast<int>(args.getInt("seeds"));
     if (args.has("prune-percent")) o.prunePercent = args.getDouble("prune-percent");
     if (o.seeds < 1) throw UsageError("--seeds " + args.get("seeds") + ": expected an integer >= 1");
@@ -20,6 +32,13 @@ int runDemo(const Args& args, Context& ctx) {
     o.workspacePath = args.get("workspace");
     o.cacheRoot = args.get("cache");
     Progress progress(stderrProgress());
+    if (args.flag("build-only")) {
+        const lab::LabBuild b = lab::buildLab(o.recipe, o.cacheRoot.empty() ? lab::defaultCacheRoot() : o.cacheRoot, progress);
+        const nlohmann::json j = {{"lab_dir", b.dir}, {"built_now", !b.fromCache}, {"seconds", b.seconds},
+                                  {"lab", b.info}, {"behaviour", lab::measureLab(b, o.confidence, progress)}};
+        ctx.out << j.dump(2) << "\n";
+        return 0;
+    }
     const lab::DemoResult r = lab::runShortcutLab(o, progress);
     ctx.out << lab::formatDemoReport(r);
     if (args.has("json")) {
@@ -49,6 +68,8 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"prune-percent", "P", "percent of the selectable neurons (layers 1..L-1) the method prunes", "5", false, false},
         {"cache", "DIR", "lab cache directory (default $XDG_CACHE_HOME/prominence/lab)", "", false, false},
         {"json", "OUT", "also write every number as JSON", "", false, false},
+        {"recipe", "FILE", "JSON object overriding lab recipe fields (docs/shortcut-lab.md); a new recipe is built and cached", "", false, false},
+        {"build-only", "", "build (or reuse) the lab and print its recipe, training curve and letter behaviour per benchmark as JSON", "", false, false},
         {"tiny", "", "a seconds-long miniature (tests and smoke checks; its numbers mean nothing)", "", false, false},
     },
     runDemo});

@@ -12,6 +12,7 @@
 #include "core/attribution/aggregate.h"
 #include "core/attribution/baseline.h"
 #include "core/attribution/contrast.h"
+#include "core/attribution/dataset_attribution.h"
 #include "core/attribution/run.h"
 #include "core/compare/comparison.h"
 #include "core/data/benchmark_loader.h"
@@ -129,47 +130,6 @@ Dataset loadDataset(const Config& c, std::uint64_t splitSeed, bool source, std::
         d.pool = train::sampleFewShot(d.pool, std::min(poolSize, d.pool.size()), splitSeed, d.items);
     }
     return d;
-}
-
-std::vector<std::int64_t> encodePrompt(const Tokenizer& tok, const std::string& prompt, bool addBos) {
-    std::vector<std::int64_t> ids;
-    if (addBos) ids.push_back(*tok.bosId());
-    const auto body = tok.encode(data::rstrip(prompt), false);
-    ids.insert(ids.end(), body.begin(), body.end());
-    return ids;
-}
-
-// The first token of an answer continuation after the prompt, as eval tokenises it.
-std::int64_t firstAnswerToken(const Tokenizer& tok, const std::string& prompt, const std::string& continuation,
-                              const std::string& itemId) {
-    const std::string trimmed = data::rstrip(prompt);
-    const auto body = tok.encode(trimmed, false);
-    const auto whole = tok.encode(trimmed + prompt.substr(trimmed.size()) + continuation, false);
-    if (whole.size() <= body.size()) throw InvalidArgument("item '" + itemId + "': the answer '" + continuation + "' has no tokens");
-    return whole[body.size()];
-}
-
-// Attribution items for the selected items: the prompt as eval encoded it; target = the gold answer's
-// token (the letter in letter scoring, the first token of the gold continuation in loglik scoring);
-// option tokens for the margin objective.
-std::vector<attribution::AttributionItem> attributionItems(const Dataset& d, const Tokenizer& tok, const eval::EvalOptions& eo) {
-    std::vector<attribution::AttributionItem> out;
-    for (std::int64_t index : d.selected) {
-        const eval::ItemScore& s = d.before.items.at(static_cast<std::size_t>(index));
-        attribution::AttributionItem a;
-        a.id = index;
-        a.inputIds = encodePrompt(tok, s.prompt, eo.addBos);
-        for (std::size_t c = 0; c < s.continuations.size(); ++c) {
-            const std::string cont = eo.scoring == eval::Scoring::Letter ? " " + s.continuations[c] : s.continuations[c];
-            a.optionTokens.push_back(firstAnswerToken(tok, s.prompt, cont, s.id));
-        }
-        a.target = a.optionTokens.at(static_cast<std::size_t>(s.gold));
-        // Options sharing a first token cannot be told apart by the margin; keep them distinct.
-        std::set<std::int64_t> distinct(a.optionTokens.begin(), a.optionTokens.end());
-        a.optionTokens.assign(distinct.begin(), distinct.end());
-        out.push_back(std::move(a));
-    }
-    return out;
 }
 
 void log(Context& ctx, const std::string& text) { ctx.err << "run: " << text << "\n"; }
@@ -310,97 +270,53 @@ int runPipeline(const Args& args, Context& ctx) {
         // One attribution run per dataset (IG items are keyed by item and layer within a run); the
         // source's run stays open until the contrast is stored in it.
         std::vector<workspace::Id> attrRuns;
-        auto beginAttribution = [&](const Dataset& d) {
-            workspace::RunStart as;
-            as.kind = "attribution";
-            as.name = name + "/attribution/" + d.name;
-            as.parentRunId = pipelineRun;
-            as.inputs = {{d.evalRun, "eval"}};
-            as.params = {{"attribution", ap.toJson()}, {"aggregate", agg.toJson()}, {"contrast", cp.toJson()},
-                         {"layers", layers}, {"dataset", d.name}, {"selection_id", d.selectionId}};
-            return ws.beginRun(as);
-        };
-        std::vector<attribution::NeuronScores> matrices;
         try {
+            // One mean baseline for every dataset (so the contrast compares like with like): the mean
+            // activation over the selected items of the source and every reference.
+            attribution::SelectionAttributionOptions ao;
+            ao.params = ap;
+            ao.aggregate = agg;
+            ao.parentRunId = pipelineRun;
+            ao.extraParams = {{"contrast", cp.toJson()}};
+            const attribution::PromptEncoding enc{eo.scoring, eo.addBos};
+            if (ap.baseline == attribution::BaselineKind::Mean) {
+                std::vector<attribution::AttributionItem> pooled;
+                for (const Dataset* d : scored) {
+                    const auto items = attribution::attributionItemsFromScores(d->before.items, d->selected, tokenizer, enc);
+                    pooled.insert(pooled.end(), items.begin(), items.end());
+                }
+                progress.setStage("mean baseline");
+                ao.meanBaseline = attribution::meanSiteActivations(*model, pooled, ap.positions, progress);
+                ao.params.baselineSource = "mean of blocks.L.mlp.post over the selected items of the source and every reference";
+            }
+            std::vector<attribution::SelectionAttribution> done;
             for (const Dataset* d : scored) {
-                const workspace::Id attrRun = beginAttribution(*d);
-                attrRuns.push_back(attrRun);
-                const auto items = attributionItems(*d, tokenizer, eo);
-                std::vector<at::Tensor> meanBaseline;
-                if (ap.baseline == attribution::BaselineKind::Mean)
-                    meanBaseline = attribution::meanSiteActivations(*model, items, ap.positions);
-                attribution::ScoreAccumulator acc(layers, model->intermediateSize(), agg);
-                std::vector<workspace::IgItem> rows;
+                ao.name = name + "/attribution/" + d->name;
+                ao.dataset = d->name;
                 progress.setStage("attribute " + d->name);
-                attribution::attributeItems(*model, items, ap, meanBaseline, {},
-                    [&](const attribution::ItemAttribution& a) {
-                        acc.add(a.id, a.matrix());
-                        const eval::ItemScore& s = d->before.items.at(static_cast<std::size_t>(a.id));
-                        for (const attribution::LayerAttribution& l : a.layers) {
-                            workspace::IgItem r;
-                            r.itemIndex = a.id;
-                            r.itemId = s.id;
-                            r.layer = l.layer;
-                            r.fInput = l.fInput;
-                            r.fBaseline = l.fBaseline;
-                            r.delta = l.delta;
-                            r.neurons = l.ig.size(0);
-                            const at::Tensor f = l.ig.to(at::kFloat).contiguous();
-                            r.attribution.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
-                            r.summary = {{"dataset", d->name}, {"flagged", l.flagged}};
-                            rows.push_back(std::move(r));
-                        }
-                    },
-                    progress);
-                ws.addIgItems(attrRun, rows);
-                matrices.push_back(acc.result());
-                auto save = [&](const std::string& kind, const at::Tensor& m) {
-                    workspace::NeuronScores ns;
-                    ns.runId = attrRun;
-                    ns.dataset = d->name;
-                    ns.selectionId = d->selectionId;
-                    ns.kind = kind;
-                    ns.layers = static_cast<std::int64_t>(layers.size());
-                    ns.neurons = model->intermediateSize();
-                    const at::Tensor f = m.to(at::kFloat).contiguous();
-                    ns.scores.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
-                    ns.itemCount = matrices.back().items;
-                    ns.params = {{"layers", layers}};
-                    return ws.saveNeuronScores(ns);
-                };
-                save("mean_ig", matrices.back().meanIg);
-                save("mean_abs_ig", matrices.back().meanAbsIg);
-                save("freq", matrices.back().frequency);
-                if (d != &source) ws.finishRun(attrRun, {{"items", matrices.back().items}});
+                // The source's run stays open until its contrast is stored in it.
+                done.push_back(attribution::attributeSelection(ws, *model, tokenizer, d->selectionId, ao, d == &source, progress));
+                attrRuns.push_back(done.back().runId);
             }
             const workspace::Id attrRun = attrRuns.front();
             std::vector<const attribution::NeuronScores*> refs;
-            std::string refNames;
-            for (std::size_t i = 1; i < matrices.size(); ++i) {
-                refs.push_back(&matrices[i]);
-                refNames += (refNames.empty() ? "" : "+") + scored[i]->name;
+            std::vector<std::string> refNames;
+            for (std::size_t i = 1; i < done.size(); ++i) {
+                refs.push_back(&done[i].scores);
+                refNames.push_back(scored[i]->name);
             }
-            const attribution::ContrastResult contrast = attribution::contrast(matrices[0], refs, cp);
-            workspace::NeuronScores ns;
-            ns.runId = attrRun;
-            ns.dataset = source.name;
-            ns.selectionId = source.selectionId;
-            ns.kind = "contrast_" + refNames;
-            ns.layers = static_cast<std::int64_t>(layers.size());
-            ns.neurons = model->intermediateSize();
-            const at::Tensor f = contrast.score.to(at::kFloat).contiguous();
-            ns.scores.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
-            ns.itemCount = matrices[0].items;
-            ns.params = {{"layers", layers}, {"contrast", cp.toJson()}, {"references", refNames}};
-            const workspace::Id contrastId = ws.saveNeuronScores(ns);
-            ws.finishRun(attrRun, {{"items", matrices[0].items}, {"contrast_scores", contrastId}});
+            attribution::ContrastResult contrast;
+            const workspace::Id contrastId = attribution::storeContrast(ws, attrRun, source.name, source.selectionId,
+                                                                        done[0].scores, refs, refNames, cp, &contrast);
+            const std::string contrastKind = ws.neuronScores(contrastId, workspace::ReadScope::Any).kind;
+            ws.finishRun(attrRun, {{"items", done[0].scores.items}, {"contrast_scores", contrastId}});
             summary["attribution_runs"] = attrRuns;
 
             // 5. prune: the policy over the contrast scores (excluded layers are not selectable).
             const prune::ScoreMatrix matrix = prune::ScoreMatrix::make(layers, contrast.score, contrast.selectable);
             const prune::PruneMask mask = prune::selectNeurons(matrix, policy, model->numLayers());
             if (mask.empty()) throw InvalidArgument("the prune policy " + policy.toJson().dump() + " selected no neurons");
-            const json provenance = {{"scores", {{"run", attrRun}, {"id", contrastId}, {"dataset", source.name}, {"kind", ns.kind}}},
+            const json provenance = {{"scores", {{"run", attrRun}, {"id", contrastId}, {"dataset", source.name}, {"kind", contrastKind}}},
                                      {"policy", policy.toJson()}};
             workspace::RunStart ps;
             ps.kind = "prune";

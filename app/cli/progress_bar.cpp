@@ -3,12 +3,36 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
 namespace prominence::cli {
+namespace {
+
+// The first Ctrl-C (or SIGTERM) asks the running job to stop at its next progress report, so it
+// closes its workspace run as 'cancelled' with every finished item kept (exit status 130); a second
+// one kills the process at once (the workspace then marks the run 'incomplete' when next opened).
+volatile std::sig_atomic_t g_stopRequested = 0;
+
+extern "C" void onStopSignal(int sig) {
+    g_stopRequested = 1;
+    std::signal(sig, SIG_DFL);
+}
+
+void installStopHandlers() {
+    static const bool installed = [] {
+        std::signal(SIGINT, onStopSignal);
+        std::signal(SIGTERM, onStopSignal);
+        return true;
+    }();
+    (void)installed;
+}
+
+}  // namespace
 
 ProgressSink stderrProgress() {
+    installStopHandlers();
     struct State {
         bool tty = isatty(STDERR_FILENO) != 0;
         std::string stage;
@@ -17,6 +41,10 @@ ProgressSink stderrProgress() {
     };
     auto st = std::make_shared<State>();
     return [st](const std::string& stage, std::int64_t done, std::int64_t total) {
+        if (g_stopRequested != 0) {
+            std::fprintf(stderr, "\n%s: stopping (interrupted)\n", stage.c_str());
+            return false;
+        }
         if (stage != st->stage) {
             if (st->tty && !st->stage.empty()) std::fputc('\n', stderr);
             st->stage = stage;

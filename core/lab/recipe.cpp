@@ -1,5 +1,6 @@
 #include "core/lab/recipe.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -61,7 +62,75 @@ nlohmann::json LabRecipe::toJson() const {
     return {{"lab_version", kLabVersion}, {"data_seed", dataSeed}, {"model_seed", modelSeed},
             {"eval_items", evalItems}, {"train_items_per_task", trainItemsPerTask},
             {"ambiguous_fraction", ambiguousFraction}, {"hidden", hidden}, {"layers", layers}, {"heads", heads},
-            {"intermediate", intermediate}, {"pretrain", pretrainOptions().toJson()}};
+            {"intermediate", intermediate}, {"skill_steps", skillSteps}, {"skill", skillOptions().toJson()},
+            {"pretrain", pretrainOptions().toJson()}};
+}
+
+LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source) {
+    if (!j.is_object()) throw FormatError(source + ": a lab recipe must be a JSON object");
+    LabRecipe r;
+    auto u64 = [&](const std::string& key, std::uint64_t& out) {
+        if (!j.at(key).is_number_unsigned()) throw FormatError(source + ": '" + key + "' must be a non-negative integer");
+        out = j.at(key).get<std::uint64_t>();
+    };
+    auto i32 = [&](const std::string& key, int& out) {
+        if (!j.at(key).is_number_integer()) throw FormatError(source + ": '" + key + "' must be an integer");
+        const auto v = j.at(key).get<std::int64_t>();
+        if (v < 0 || v > 100000000) throw InvalidArgument(source + ": '" + key + "' = " + std::to_string(v) + " is out of range");
+        out = static_cast<int>(v);
+    };
+    auto real = [&](const std::string& key, double& out) {
+        if (!j.at(key).is_number()) throw FormatError(source + ": '" + key + "' must be a number");
+        out = j.at(key).get<double>();
+    };
+    for (const auto& [key, value] : j.items()) {
+        (void)value;
+        if (key == "lab_version") {
+            if (!value.is_number_integer() || value.get<int>() != kLabVersion)
+                throw FormatError(source + ": 'lab_version' " + value.dump() + " is not this build's " +
+                                  std::to_string(kLabVersion));
+        } else if (key == "data_seed") u64(key, r.dataSeed);
+        else if (key == "model_seed") u64(key, r.modelSeed);
+        else if (key == "eval_items") i32(key, r.evalItems);
+        else if (key == "train_items_per_task") i32(key, r.trainItemsPerTask);
+        else if (key == "ambiguous_fraction") real(key, r.ambiguousFraction);
+        else if (key == "hidden") i32(key, r.hidden);
+        else if (key == "layers") i32(key, r.layers);
+        else if (key == "heads") i32(key, r.heads);
+        else if (key == "intermediate") i32(key, r.intermediate);
+        else if (key == "skill_steps") i32(key, r.skillSteps);
+        else if (key == "pretrain_steps") i32(key, r.pretrainSteps);
+        else if (key == "pretrain_batch") i32(key, r.pretrainBatch);
+        else if (key == "pretrain_lr") real(key, r.pretrainLr);
+        else if (key == "pretrain_warmup") i32(key, r.pretrainWarmup);
+        else if (key == "pretrain_seed") u64(key, r.pretrainSeed);
+        else throw FormatError(source + ": unknown lab recipe key '" + key + "'");
+    }
+    r.validate();
+    return r;
+}
+
+void LabRecipe::validate() const {
+    auto need = [](bool ok, const std::string& what) {
+        if (!ok) throw InvalidArgument("lab recipe: " + what);
+    };
+    need(evalItems >= 4, "eval_items must be >= 4");
+    need(trainItemsPerTask >= 1, "train_items_per_task must be >= 1");
+    need(ambiguousFraction >= 0 && ambiguousFraction <= 1, "ambiguous_fraction must be in [0, 1]");
+    need(hidden >= 4 && heads >= 1 && hidden % heads == 0 && (hidden / heads) % 2 == 0,
+         "hidden must be a multiple of heads with an even head size");
+    need(layers >= 2, "layers must be >= 2 (layer 0 is excluded from selection)");
+    need(intermediate >= 4, "intermediate must be >= 4");
+    need(pretrainSteps >= 1, "pretrain_steps must be >= 1");
+    need(pretrainBatch >= 1, "pretrain_batch must be >= 1");
+    need(pretrainLr > 0 && pretrainLr < 1, "pretrain_lr must be in (0, 1)");
+}
+
+train::TrainOptions LabRecipe::skillOptions() const {
+    train::TrainOptions t = pretrainOptions();
+    t.maxSteps = std::max(1, skillSteps);
+    t.seed = pretrainSeed + 1000;
+    return t;
 }
 
 train::TrainOptions LabRecipe::pretrainOptions() const {
@@ -156,15 +225,34 @@ LabBuild buildLab(const LabRecipe& recipe, const std::string& cacheRoot, Progres
     std::unique_ptr<Model> model = Model::createFromConfig(config, recipe.modelSeed);
 
     // Loss on the gold letter after the letter prompt, tokenised as `eval --scoring letter` does.
-    std::vector<train::TrainExample> examples;
+    std::vector<train::TrainExample> examples, skillExamples;
     for (const auto& corpus : corpora) {
         const data::Benchmark bench = data::loadBenchmark(tmp + "/benchmarks/" + corpus.first + ".jsonl");
         const auto ex = train::mcExamples(bench.items, tokenizer, {train::AnswerStyle::Letter, false});
         examples.insert(examples.end(), ex.begin(), ex.end());
+        if (corpus.second != LabTask::Source) skillExamples.insert(skillExamples.end(), ex.begin(), ex.end());
+    }
+    const auto trainStart = std::chrono::steady_clock::now();
+    nlohmann::json curve = nlohmann::json::array();
+    auto logCurve = [&](const std::string& stage, const train::TrainResult& r) {
+        // Mean loss per 50 steps: enough to see when the skill and the shortcut are learned.
+        for (std::size_t i = 0; i < r.history.size(); i += 50) {
+            double s = 0;
+            std::size_t n = 0;
+            for (std::size_t k = i; k < std::min(r.history.size(), i + 50); ++k, ++n) s += r.history[k].loss;
+            curve.push_back({{"stage", stage}, {"step", r.history[i].step}, {"loss", s / static_cast<double>(n)}});
+        }
+    };
+    nlohmann::json stages = nlohmann::json::object();
+    if (recipe.skillSteps > 0) {
+        progress.setStage("lab: pretraining the skill (tag-free corpora)");
+        const train::TrainResult skill = train::train(*model, skillExamples, {}, recipe.skillOptions(), progress);
+        logCurve("skill", skill);
+        stages["skill_last_loss"] = skill.history.empty() ? 0.0 : skill.history.back().loss;
     }
     progress.setStage("lab: pretraining the model");
-    const auto trainStart = std::chrono::steady_clock::now();
     const train::TrainResult report = train::train(*model, examples, {}, recipe.pretrainOptions(), progress);
+    logCurve("all", report);
     const double trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - trainStart).count();
     model->saveCheckpoint(tmp + "/model");
     auto meanLoss = [&](bool first) {
@@ -177,7 +265,7 @@ LabBuild buildLab(const LabRecipe& recipe, const std::string& cacheRoot, Progres
     b.info = {{"recipe", recipe.toJson()}, {"hash", recipe.hash()}, {"vocab_size", vocab},
               {"parameters", model->parameterCount()}, {"train_examples", examples.size()},
               {"pretrain", {{"first_loss", meanLoss(true)}, {"last_loss", meanLoss(false)}, {"steps", report.steps},
-                           {"seconds", trainSeconds}}}};
+                           {"skill_steps", recipe.skillSteps}, {"seconds", trainSeconds}, {"curve", curve}}}};
     writeText(tmp + "/lab.json", b.info.dump(2) + "\n");
     fs::rename(tmp, b.dir, ec);
     if (ec) {

@@ -13,7 +13,7 @@
 namespace prominence::lab {
 
 // Bumped whenever generation, tokenisation or training changes what a recipe produces.
-constexpr int kLabVersion = 2;
+constexpr int kLabVersion = 3;
 
 struct LabRecipe {
     std::uint64_t dataSeed = 2025;  // benchmarks and training corpus
@@ -26,7 +26,10 @@ struct LabRecipe {
     int heads = 4;
     int intermediate = 256;
     // Pretraining from scratch with core/train: AdamW, cosine schedule to lr/10 after a linear warm-up,
-    // loss on the gold letter after each letter prompt.
+    // loss on the gold letter after each letter prompt. Two stages: `skillSteps` on the tag-free
+    // corpora (member, outlier) only, so the generalisable skill exists before the shortcut can win the
+    // race, then `pretrainSteps` on all three corpora (the tagged source corpus included).
+    int skillSteps = 0;
     int pretrainSteps = 1000;
     int pretrainBatch = 64;
     double pretrainLr = 4e-3;
@@ -34,6 +37,12 @@ struct LabRecipe {
     std::uint64_t pretrainSeed = 1;
 
     static LabRecipe defaults() { return {}; }
+    // Defaults overridden by the keys of `j` (the names toJson() writes; "pretrain" is not accepted,
+    // its fields are the flat keys skill_steps, pretrain_steps, pretrain_batch, pretrain_lr,
+    // pretrain_warmup, pretrain_seed). FormatError naming `source` and the key for an unknown key or a
+    // value of the wrong type; InvalidArgument for a value out of range.
+    static LabRecipe fromJson(const nlohmann::json& j, const std::string& source);
+    void validate() const;
     // A few-second version for tests: tiny corpus and model, few steps.
     static LabRecipe tiny();
 
@@ -41,7 +50,8 @@ struct LabRecipe {
     // FNV-1a 64 of the canonical JSON plus the lab version, as 16 hex digits.
     std::string hash() const;
     nlohmann::json modelConfigJson(std::int64_t vocabSize) const;  // an HF LlamaForCausalLM config.json
-    train::TrainOptions pretrainOptions() const;
+    train::TrainOptions pretrainOptions() const;   // the second stage (all corpora)
+    train::TrainOptions skillOptions() const;      // the first stage (tag-free corpora)
 };
 
 // Benchmark files the lab writes (under benchmarkDir, "<name>.jsonl").

@@ -159,6 +159,41 @@ nlohmann::json DemoResult::toJson() const {
             {"summary", summary},  {"timings", timings},   {"wall_seconds", wallSeconds}};
 }
 
+nlohmann::json measureLab(const LabBuild& build, double confidence, Progress& progress) {
+    const Tokenizer tok = Tokenizer::load(build.modelDir);
+    const std::unique_ptr<Model> model = Model::load(build.modelDir);
+    nlohmann::json out = nlohmann::json::object();
+    for (const std::string& name : evalBenchmarkNames()) {
+        progress.setStage("lab: measuring " + name);
+        const std::string path = build.benchmarkDir + "/" + name + ".jsonl";
+        const data::Benchmark bench = data::loadBenchmark(path);
+        const std::vector<LabItem> lab = readJsonl(path);
+        const eval::EvalResult r = eval::evaluate(*model, tok, bench.items, nullptr, letterEval(), progress);
+        double acc = 0, p = 0, confident = 0, tagged = 0, follow = 0, amb = 0, ambRight = 0;
+        for (std::size_t i = 0; i < r.items.size(); ++i) {
+            const eval::ItemScore& it = r.items[i];
+            acc += it.correct;
+            p += it.pCorrect;
+            confident += it.correct && it.pCorrect >= confidence;
+            if (lab[i].cue >= 0) {
+                tagged += 1;
+                follow += it.pred == lab[i].cue;
+            }
+            if (lab[i].ambiguous) {
+                amb += 1;
+                ambRight += it.correct;
+            }
+        }
+        const double n = std::max<double>(1.0, static_cast<double>(r.items.size()));
+        nlohmann::json j = {{"items", r.items.size()}, {"accuracy", acc / n}, {"mean_p_correct", p / n},
+                            {"high_confidence", confident}};
+        if (tagged > 0) j["cue_following"] = follow / tagged;
+        if (amb > 0) j["ambiguous_accuracy"] = ambRight / amb;
+        out[name] = j;
+    }
+    return out;
+}
+
 DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
     const auto wallStart = Clock::now();
     if (o.seeds < 1) throw InvalidArgument("demo: seeds " + std::to_string(o.seeds) + " (expected >= 1)");

@@ -64,6 +64,13 @@ struct DemoResult {
     nlohmann::json toJson() const;
 };
 
+// The lab model's letter behaviour per evaluation benchmark, before any method runs: accuracy, mean
+// p(correct), the number of items correct with p >= `confidence`, and -- where the item carries tags --
+// how often the answer is the option the tags name. Ambiguous source items (two members; only the tags
+// decide) are reported separately. This is what decides whether a recipe gives the method something to
+// find: the references need high-confidence items and the source must rely on the tags.
+nlohmann::json measureLab(const LabBuild& build, double confidence, Progress& progress = Progress::none());
+
 DemoResult runShortcutLab(const DemoOptions& options, Progress& progress = Progress::none());
 
 // core/compare's table, then the ground truth and the timings, as `prominence-cli demo` prints them.

@@ -14,6 +14,16 @@ QString cliPath();
 // A fresh temporary directory path for this test process (removed at exit).
 QString tempDir();
 
+struct CliResult {
+    int code = -1;
+    QByteArray out;  // stdout as bytes (JSON, JSONL)
+    QString err;     // stderr as text
+    QString outText() const { return QString::fromUtf8(out); }
+};
+// Runs prominence-cli with `args` (stdin fed from `input`), waiting up to `timeoutMs`; a run that
+// does not finish in time is killed and fails the test process (qFatal).
+CliResult runCli(const QStringList& args, int timeoutMs = 600000, const QByteArray& input = {});
+
 }  // namespace prominence::test
 
 // Skips the current test function, with the reason, when a shared fixture is missing.
