@@ -1,5 +1,6 @@
 #include "core/attribution/dataset_attribution.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -297,6 +298,24 @@ NeuronScores loadStoredScores(workspace::Workspace& ws, Id attributionRunId) {
     else
         s.count = at::round(s.frequency * static_cast<double>(s.items)).to(at::kLong);
     return s;
+}
+
+std::vector<NeuronItem> topItemsForNeuron(workspace::Workspace& ws, Id attributionRunId, int layer, std::int64_t neuron,
+                                          std::size_t k) {
+    std::vector<NeuronItem> all;
+    for (const workspace::IgItem& r : ws.igItems(attributionRunId, layer)) {
+        if (r.attribution.empty())
+            throw InvalidArgument(runLabel(attributionRunId) + " stored no IG vectors (store_vectors false)");
+        if (neuron < 0 || neuron >= static_cast<std::int64_t>(r.attribution.size()))
+            throw InvalidArgument("neuron " + std::to_string(neuron) + " is outside layer " + std::to_string(layer) + "'s " +
+                                  std::to_string(r.attribution.size()) + " neurons");
+        all.push_back({r.itemIndex, r.itemId, static_cast<double>(r.attribution[static_cast<std::size_t>(neuron)])});
+    }
+    if (all.empty())
+        throw InvalidArgument(runLabel(attributionRunId) + " holds no IG for layer " + std::to_string(layer));
+    std::stable_sort(all.begin(), all.end(), [](const NeuronItem& a, const NeuronItem& b) { return a.ig > b.ig; });
+    if (all.size() > k) all.resize(k);
+    return all;
 }
 
 Id storeContrast(workspace::Workspace& ws, Id runId, const std::string& dataset, std::optional<Id> selectionId,

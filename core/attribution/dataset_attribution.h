@@ -97,6 +97,17 @@ SelectionAttribution resumeSelectionAttribution(workspace::Workspace& ws, const 
 // reference attributed earlier). topIg/topItems are not stored and come back empty.
 NeuronScores loadStoredScores(workspace::Workspace& ws, workspace::Id attributionRunId);
 
+// The items behind one neuron of an attribution run: (item index, item id, IG) of the `k` items with
+// the largest IG at (layer, neuron), best first, read from the stored per-item vectors ("top items for
+// this neuron"). InvalidArgument when the run kept no vectors or did not attribute the layer.
+struct NeuronItem {
+    std::int64_t itemIndex = 0;
+    std::string itemId;
+    double ig = 0;
+};
+std::vector<NeuronItem> topItemsForNeuron(workspace::Workspace& ws, workspace::Id attributionRunId, int layer,
+                                          std::int64_t neuron, std::size_t k);
+
 // Stores contrast(inDomain, references) as neuron scores of kind "contrast_<ref+ref>" in `runId` (which
 // must be running) and returns its id.
 workspace::Id storeContrast(workspace::Workspace& ws, workspace::Id runId, const std::string& dataset,

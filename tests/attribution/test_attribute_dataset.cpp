@@ -127,6 +127,18 @@ private slots:
         QVERIFY(relErr(asMatrix(scoresOfKind(scores, kind)), c.score) < 1e-6);
         QVERIFY(!j.at("contrast").at("top").empty());
         QCOMPARE(ws.run(run).params.at("attribution").at("steps").get<int>(), 8);
+
+        // "Top items for this neuron": the stored vectors, sorted, agree with a direct scan.
+        const std::int64_t neuron = 3;
+        const auto top = topItemsForNeuron(ws, run, 1, neuron, 3);
+        QCOMPARE(top.size(), std::min<std::size_t>(3, perItem.size()));
+        std::vector<double> column;
+        for (const auto& [index, m] : perItem) column.push_back(m[1][neuron].item<double>());
+        std::sort(column.rbegin(), column.rend());
+        for (std::size_t i = 0; i < top.size(); ++i) {
+            QVERIFY(std::abs(top[i].ig - column[i]) < 1e-6);
+            QVERIFY(std::abs(perItem.at(top[i].itemIndex)[1][neuron].item<double>() - top[i].ig) < 1e-6);
+        }
         QCOMPARE(ws.run(run).params.at("selection_id").get<std::int64_t>(), sourceSel_);
     }
 
