@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is missing, builds the CLI and runs the whole method end to
-# end — evaluate, select high-confidence items, Integrated Gradients per MLP neuron, dataset-specific
-# contrast, prune, fine-tune with the mask held, compare against every baseline over three seeds,
-# export — on the real TinyStories-260K Llama with real COPA, PIQA and ARC-Easy files from shared/.
-# Everything lands in ./prominence-demo/ (workspace, checkpoints, exported model); the comparison table
-# is printed. (The self-contained Shortcut Lab, `prominence-cli demo`, becomes this command once its
-# model learns the lab's skill: see docs/shortcut-lab.md.)
+# The README's main command: installs what is missing, builds the CLI and runs the Shortcut Lab
+# (`prominence-cli demo`, docs/shortcut-lab.md): synthetic benchmarks with a planted shortcut, a small
+# Llama model pretrained here from scratch by Prominence's own training loop, then the whole method --
+# letter eval, high-confidence selection, Integrated Gradients per MLP neuron, contrast, prune, few-shot
+# fine-tuning with the mask held -- against every baseline over five seeds, with the ground truth only
+# the lab knows. Needs nothing but this checkout. Everything lands in ./prominence-demo/ (the lab build
+# cache, the workspace, every number as JSON); the table is printed. Extra arguments go to
+# `prominence-cli demo` (e.g. --seeds 3, --prune-percent 10).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
@@ -13,36 +14,8 @@ build=${PROMINENCE_BUILD_DIR:-$root/build}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "${PROMINENCE_JOBS:-$(nproc)}" --target prominence-cli
 
-shared=${PROMINENCE_SHARED:-$root/../shared}
-if [ ! -d "$shared/fixtures/models/stories260K-hf" ] || [ ! -d "$shared/data/benchmarks" ]; then
-  echo "demo.sh: needs the shared/ folder beside the checkout (or PROMINENCE_SHARED) for the model and benchmarks" >&2
-  exit 1
-fi
-shared=$(cd "$shared" && pwd)
 out=${PROMINENCE_DEMO_DIR:-$PWD/prominence-demo}
 mkdir -p "$out"
-cat > "$out/pipeline.json" <<JSON
-{
-  "name": "stories-copa",
-  "workspace": "demo.prominence",
-  "model": "$shared/fixtures/models/stories260K-hf",
-  "seed": 0,
-  "eval": {"scoring": "loglik", "shots": 0, "seed": 1234, "add_bos": true, "batch_size": 32},
-  "source": {"name": "copa", "path": "$shared/data/benchmarks/copa/copa.llmfoundry.jsonl", "limit": 60},
-  "references": [{"name": "piqa", "path": "$shared/data/benchmarks/piqa/piqa.llmfoundry.jsonl", "limit": 60}],
-  "transfer": [{"name": "piqa", "path": "$shared/data/benchmarks/piqa/piqa.llmfoundry.jsonl", "limit": 60},
-               {"name": "arc_easy", "path": "$shared/data/benchmarks/arc_easy/arc_easy.llmfoundry.jsonl", "limit": 60}],
-  "select": {"top_k": 12},
-  "attribution": {"steps": 16, "rule": "gausslegendre", "objective": "logprob", "positions": "last", "baseline": "zero"},
-  "aggregate": {"frequency_threshold": 0.2},
-  "contrast": {"statistic": "mean_ig", "method": "difference", "exclude_layers": [0]},
-  "prune": {"policy": "layer_top_percent", "layer": 3, "percent": 5},
-  "finetune": {"shots": 12, "pool": 24, "lr": 0.001, "epochs": 3, "batch_size": 4, "schedule": "linear",
-               "warmup_steps": 1, "weight_decay": 0.01, "max_grad_norm": 1.0},
-  "compare": {"seeds": [1, 2, 3], "bootstrap": {"resamples": 2000, "level": 0.95, "seed": 0}, "keep_checkpoints": true},
-  "export": {"output": "stories-copa-pruned", "seed": 1, "overwrite": true}
-}
-JSON
-start=$(date +%s)
-"$build/app/prominence-cli" run --config "$out/pipeline.json" "$@"
-echo "demo: finished in $(( $(date +%s) - start )) s; workspace $out/demo.prominence, export $out/stories-copa-pruned" >&2
+"$build/app/prominence-cli" demo --cache "$out/lab-cache" --workspace "$out/shortcut-lab.prominence" \
+  --json "$out/shortcut-lab.json" "$@"
+echo "demo: workspace $out/shortcut-lab.prominence, numbers $out/shortcut-lab.json" >&2

@@ -1,16 +1,27 @@
 // prominence-cli demo: the Shortcut Lab end to end (docs/shortcut-lab.md).
+#include <cstdlib>
 #include <fstream>
 #include <ostream>
 
 #include "app/cli/command.h"
 #include "app/cli/progress_bar.h"
 #include "core/lab/shortcut_lab.h"
+#include "core/system/runtime.h"
 
 namespace prominence::cli {
 namespace {
 
 int runDemo(const Args& args, Context& ctx) {
     applyCommonOptions(args);
+    // The lab model is tiny: its matrices are too small for intra-op or BLAS threads, and the lab trains
+    // with two data-parallel shards instead (bench: docs/shortcut-lab.md). Unless the user chose thread
+    // counts (flags or PROMINENCE_THREADS / PROMINENCE_BLAS_THREADS), one thread each.
+    {
+        ThreadSettings lab;
+        if (!args.has("threads") && std::getenv("PROMINENCE_THREADS") == nullptr) lab.intraOp = 1;
+        if (!args.has("blas-threads") && std::getenv("PROMINENCE_BLAS_THREADS") == nullptr) lab.blas = 1;
+        if (lab.intraOp != 0 || lab.blas != 0) applyThreadSettings(lab);
+    }
     lab::DemoOptions o = args.flag("tiny") ? lab::DemoOptions::tiny() : lab::DemoOptions::defaults();
     if (args.has("recipe")) {
         const std::string path = args.get("recipe");
@@ -26,6 +37,26 @@ int runDemo(const Args& args, Context& ctx) {
     }
     if (args.has("seeds")) o.seeds = static_cast<int>(args.getInt("seeds"));
     if (args.has("prune-percent")) o.prunePercent = args.getDouble("prune-percent");
+    if (args.has("exclude-layers")) {
+        o.contrast.excludeLayers.clear();
+        const std::string text = args.get("exclude-layers");
+        if (text != "none") {
+            std::size_t start = 0;
+            while (start <= text.size()) {
+                const std::size_t end = std::min(text.find(',', start), text.size());
+                const std::string part = text.substr(start, end - start);
+                try {
+                    std::size_t used = 0;
+                    const int v = std::stoi(part, &used);
+                    if (used != part.size() || v < 0) throw std::invalid_argument(part);
+                    o.contrast.excludeLayers.push_back(v);
+                } catch (const std::logic_error&) {
+                    throw UsageError("--exclude-layers: expected layer indices (comma-separated) or none, got '" + part + "'");
+                }
+                start = end + 1;
+            }
+        }
+    }
     if (o.seeds < 1) throw UsageError("--seeds " + args.get("seeds") + ": expected an integer >= 1");
     if (!(o.prunePercent > 0 && o.prunePercent <= 100))
         throw UsageError("--prune-percent " + args.get("prune-percent") + ": expected a value in (0, 100]");
@@ -57,7 +88,7 @@ PROMINENCE_REGISTER_COMMAND(Command{
     "Builds (first run: about 3 CPU-minutes of pretraining) or reuses the lab's benchmarks and Llama model from the cache\n"
     "($XDG_CACHE_HOME/prominence/lab, or --cache), then per seed: letter eval, high-confidence selection,\n"
     "neuron IG (margin objective, mean baseline, all positions), contrast against the tag-free reference\n"
-    "benchmarks (layer 0 excluded), top --prune-percent of neurons pruned, few-shot fine-tuning with the mask\n"
+    "benchmarks, top --prune-percent of neurons pruned, few-shot fine-tuning with the mask\n"
     "held, and eval of every condition on every benchmark. Prints the comparison table with bootstrap\n"
     "intervals, the ground truth (how much the model follows the planted tags, before and after, and what\n"
     "ablating the chosen neurons alone does compared with random ones) and the wall time.\n"
@@ -66,6 +97,7 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"workspace", "W", "workspace file to write (created if missing)", "shortcut-lab.prominence", false, false},
         {"seeds", "N", "seeds (fine-tuning data and order, IG item sample, random masks)", "5", false, false},
         {"prune-percent", "P", "percent of the selectable neurons (layers 1..L-1) the method prunes", "5", false, false},
+        {"exclude-layers", "L[,L]|none", "layers the contrast never selects", "none", false, false},
         {"cache", "DIR", "lab cache directory (default $XDG_CACHE_HOME/prominence/lab)", "", false, false},
         {"json", "OUT", "also write every number as JSON", "", false, false},
         {"recipe", "FILE", "JSON object overriding lab recipe fields (docs/shortcut-lab.md); a new recipe is built and cached", "", false, false},

@@ -52,6 +52,7 @@ LabRecipe LabRecipe::tiny() {
     r.layers = 2;
     r.heads = 2;
     r.intermediate = 64;
+    r.skillSteps = 0;
     r.pretrainSteps = 20;
     r.pretrainBatch = 16;
     r.pretrainWarmup = 5;
@@ -104,9 +105,14 @@ LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source
         else if (key == "pretrain_lr") real(key, r.pretrainLr);
         else if (key == "pretrain_warmup") i32(key, r.pretrainWarmup);
         else if (key == "pretrain_seed") u64(key, r.pretrainSeed);
+        else if (key == "pretrain_workers") i32(key, r.pretrainWorkers);
         else throw FormatError(source + ": unknown lab recipe key '" + key + "'");
     }
-    r.validate();
+    try {
+        r.validate();
+    } catch (const InvalidArgument& e) {
+        throw InvalidArgument(source + ": " + e.what());
+    }
     return r;
 }
 
@@ -123,6 +129,7 @@ void LabRecipe::validate() const {
     need(intermediate >= 4, "intermediate must be >= 4");
     need(pretrainSteps >= 1, "pretrain_steps must be >= 1");
     need(pretrainBatch >= 1, "pretrain_batch must be >= 1");
+    need(pretrainWorkers >= 1 && pretrainWorkers <= 64, "pretrain_workers must be in [1, 64]");
     need(pretrainLr > 0 && pretrainLr < 1, "pretrain_lr must be in (0, 1)");
 }
 
@@ -143,6 +150,7 @@ train::TrainOptions LabRecipe::pretrainOptions() const {
     t.maxSteps = pretrainSteps;
     t.batchSize = pretrainBatch;
     t.maxGradNorm = 1.0;
+    t.workers = pretrainWorkers;
     t.seed = pretrainSeed;
     t.padId = kPadId;
     return t;

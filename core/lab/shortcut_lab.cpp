@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iomanip>
+#include <optional>
 #include <sstream>
 
 #include "core/attribution/aggregate.h"
@@ -115,12 +116,13 @@ DemoOptions DemoOptions::defaults() {
     o.ig.ig.steps = 16;
     o.contrast.statistic = attribution::ScoreStatistic::MeanIg;
     o.contrast.method = attribution::ContrastMethod::NormalisedDifference;
-    o.contrast.excludeLayers = {0};
-    o.finetune.adamw.lr = 1e-3;
+    o.contrast.excludeLayers = {};  // the probe finds the tags' effect in layer 0's MLP (docs/shortcut-lab.md)
+    o.finetune.adamw.lr = 5e-4;
     o.finetune.adamw.weightDecay = 0.01;
     o.finetune.schedule = train::ScheduleKind::Linear;
-    o.finetune.warmupSteps = 4;
-    o.finetune.maxSteps = 40;
+    o.finetune.warmupSteps = 3;
+    o.finetune.maxSteps = 30;
+    o.finetune.workers = 2;
     o.finetune.batchSize = 16;
     o.finetune.padId = kPadId;
     return o;
@@ -139,6 +141,7 @@ DemoOptions DemoOptions::tiny() {
     o.finetune.batchSize = 4;
     o.finetune.warmupSteps = 1;
     o.bootstrapResamples = 100;
+    o.probePercents = {10, 50};
     return o;
 }
 
@@ -146,7 +149,8 @@ nlohmann::json DemoOptions::toJson() const {
     return {{"recipe", recipe.toJson()}, {"seeds", seeds}, {"base_seed", baseSeed},
             {"confidence", confidence}, {"attributed_items", attributedItems}, {"attribution", ig.toJson()},
             {"contrast", contrast.toJson()}, {"prune_percent", prunePercent}, {"shots", shots},
-            {"finetune", finetune.toJson()}, {"bootstrap_resamples", bootstrapResamples}};
+            {"finetune", finetune.toJson()}, {"bootstrap_resamples", bootstrapResamples},
+            {"probe_percents", probePercents}};
 }
 
 nlohmann::json DemoResult::toJson() const {
@@ -156,7 +160,7 @@ nlohmann::json DemoResult::toJson() const {
                     {"ambiguous_source_accuracy", g.ambiguousAccuracy}};
     return {{"lab", build.info},   {"lab_dir", build.dir}, {"built_now", !build.fromCache},
             {"comparison", comparison}, {"ground_truth", gt}, {"mask", mask},
-            {"summary", summary},  {"timings", timings},   {"wall_seconds", wallSeconds}};
+            {"summary", summary},  {"probe", probe},       {"timings", timings},   {"wall_seconds", wallSeconds}};
 }
 
 nlohmann::json measureLab(const LabBuild& build, double confidence, Progress& progress) {
@@ -425,6 +429,98 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
         }
         timings["ablation"] = since(t);
 
+        // 5. Localisation probe: is the shortcut carried by MLP neurons that pruning could remove, and does
+        //    the method find them? Ablation only (no fine-tuning), on the base model:
+        //    - sweep: the method's top p% (same contrast, global top-k) vs random neurons of the same
+        //      count per layer vs an oracle's top p%; the oracle attributes the *tags' option* (margin
+        //      objective) on the source_conflict items where the model follows the tags -- what drives
+        //      the shortcut answer -- contrasted with member like the method. The oracle uses ground
+        //      truth no real benchmark has: it says what MLP pruning could do at best, not what the
+        //      method can.
+        //    - whole layers: every MLP neuron of one layer zeroed.
+        t = Clock::now();
+        progress.setStage("demo: localisation probe");
+        {
+            const Bench& memberBench = benchNamed(benches, "member");
+            std::unique_ptr<Model> probeModel = Model::load(modelDir);
+            auto measure = [&](const prune::PruneMask& mask) {
+                std::unique_ptr<Model> m = Model::load(modelDir);
+                if (!mask.empty()) prune::applyWeightSurgery(*m, mask);
+                GroundTruthSeries g;
+                const eval::EvalResult rc = eval::evaluate(*m, tok, conflictBench.data.items, nullptr, letterEval());
+                const eval::EvalResult rs = eval::evaluate(*m, tok, sourceBench.data.items, nullptr, letterEval());
+                const eval::EvalResult rm = eval::evaluate(*m, tok, memberBench.data.items, nullptr, letterEval());
+                addGroundTruth(g, rc, conflictBench, rs, sourceBench);
+                return nlohmann::json{{"neurons", mask.size()}, {"cue_following", g.cueFollowing[0]},
+                                      {"ambiguous_source_accuracy", g.ambiguousAccuracy[0]},
+                                      {"conflict_accuracy", g.conflictAccuracy[0]}, {"member_accuracy", rm.summary.acc},
+                                      {"source_accuracy", rs.summary.acc}};
+            };
+            const nlohmann::json base0 = measure(prune::PruneMask::forModel(*probeModel));
+
+            // The oracle's items: conflict items whose answer is the tags' option; target = that option.
+            const eval::EvalResult conflictBefore =
+                eval::evaluate(*probeModel, tok, conflictBench.data.items, nullptr, letterEval());
+            std::vector<attribution::AttributionItem> oracleItems;
+            for (std::size_t i = 0; i < conflictBefore.items.size() && static_cast<int>(oracleItems.size()) < o.attributedItems; ++i) {
+                const int cue = conflictBench.lab[i].cue;
+                if (cue < 0 || conflictBefore.items[i].pred != cue) continue;
+                attribution::AttributionItem ai;
+                ai.id = static_cast<std::int64_t>(i);
+                ai.inputIds = tok.encode(data::letterPrompt(conflictBench.data.items[i]), false);
+                ai.target = letters[static_cast<std::size_t>(cue)];
+                ai.optionTokens = letters;
+                oracleItems.push_back(ai);
+            }
+            nlohmann::json probe;
+            probe["baseline"] = base0;
+            probe["oracle_items"] = oracleItems.size();
+            std::optional<attribution::ContrastResult> oracleCon;
+            if (!oracleItems.empty()) {
+                attribution::ScoreAccumulator acc(layers, probeModel->intermediateSize());
+                attribution::attributeItems(*probeModel, oracleItems, o.ig, meanBase, {},
+                    [&](const attribution::ItemAttribution& ia) { acc.add(ia.id, ia.matrix()); }, Progress::none());
+                const attribution::NeuronScores oracle = acc.result();
+                oracleCon = attribution::contrast(oracle, {&scores["member"]}, o.contrast);
+            }
+            auto topMask = [&](const attribution::ContrastResult& c, std::int64_t k) {
+                prune::PolicyParams pp;
+                pp.kind = prune::PolicyKind::GlobalTopK;
+                pp.k = k;
+                return prune::selectNeurons(prune::ScoreMatrix::make(c.layers, c.score, c.selectable), pp, probeModel->numLayers());
+            };
+            nlohmann::json sweep = nlohmann::json::array();
+            for (double pct : o.probePercents) {
+                const std::int64_t k = prune::percentCount(pct, selectable);
+                const prune::PruneMask mm = topMask(con, k);
+                nlohmann::json row = {{"percent", pct}, {"k", k}, {"method", measure(mm)}};
+                nlohmann::json randoms = nlohmann::json::array();
+                std::vector<double> cue, amb, mem;
+                for (std::uint64_t seed : setup.seeds) {
+                    const nlohmann::json r = measure(prune::randomLike(mm, data::deriveSeed(seed, 900 + static_cast<std::uint64_t>(pct * 10))));
+                    cue.push_back(r["cue_following"].get<double>());
+                    amb.push_back(r["ambiguous_source_accuracy"].get<double>());
+                    mem.push_back(r["member_accuracy"].get<double>());
+                }
+                row["random"] = {{"cue_following", stats(cue)}, {"ambiguous_source_accuracy", stats(amb)},
+                                 {"member_accuracy", stats(mem)}};
+                if (oracleCon) row["oracle"] = measure(topMask(*oracleCon, k));
+                sweep.push_back(row);
+            }
+            probe["sweep"] = sweep;
+            nlohmann::json perLayerAblation = nlohmann::json::array();
+            for (int L = 0; L < probeModel->numLayers(); ++L) {
+                prune::PruneMask whole = prune::PruneMask::forModel(*probeModel);
+                for (std::int64_t n = 0; n < probeModel->intermediateSize(); ++n) whole.add({L, n});
+                nlohmann::json r = measure(whole);
+                r["layer"] = L;
+                perLayerAblation.push_back(r);
+            }
+            probe["whole_layer"] = perLayerAblation;
+            res.probe = probe;
+        }
+        timings["probe"] = since(t);
+
         // 5. Summary.
         const auto& gt = res.groundTruth;
         nlohmann::json s;
@@ -464,7 +560,8 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
             art.path = res.build.dir;
             art.meta = res.build.info;
             ws->addArtifact(art);
-            ws->finishRun(demoRun, {{"wall_seconds", res.wallSeconds}, {"ground_truth", s}, {"mask", res.mask}});
+            ws->finishRun(demoRun, {{"wall_seconds", res.wallSeconds}, {"ground_truth", s}, {"mask", res.mask},
+                                    {"probe", res.probe}});
         }
     } catch (const Cancelled&) {
         if (ws) ws->cancelRun(demoRun);
@@ -510,6 +607,33 @@ std::string formatDemoReport(const DemoResult& r) {
     }
     out << "  method mask per layer: " << r.mask["per_layer"].dump() << " of " << r.mask["selectable"].get<std::int64_t>()
         << " selectable; mean |IG| mass per layer: " << r.mask["mean_abs_ig_per_layer"].dump() << "\n";
+    if (!r.probe.is_null() && r.probe.contains("sweep")) {
+        const auto& p = r.probe;
+        out << "\nLocalisation probe (ablation only, base model; cue = cue-following on source_conflict, amb = accuracy on\n"
+            << "ambiguous source items, mem = member accuracy). before: cue " << fmt(p["baseline"]["cue_following"].get<double>())
+            << "  amb " << fmt(p["baseline"]["ambiguous_source_accuracy"].get<double>()) << "  mem "
+            << fmt(p["baseline"]["member_accuracy"].get<double>()) << "\n";
+        out << "  pruned            method: cue    amb    mem   random (mean of " << r.groundTruth.at("random_prune_only").cueFollowing.size()
+            << "): cue    amb    mem   oracle (" << p["oracle_items"].get<std::int64_t>() << " items): cue    amb    mem\n";
+        for (const auto& row : p["sweep"]) {
+            out << "  " << std::right << std::setw(5) << fmt(row["percent"].get<double>(), 0) << "% (" << std::setw(4)
+                << row["k"].get<std::int64_t>() << ")        " << fmt(row["method"]["cue_following"].get<double>()) << "  "
+                << fmt(row["method"]["ambiguous_source_accuracy"].get<double>()) << "  " << fmt(row["method"]["member_accuracy"].get<double>())
+                << "                " << fmt(row["random"]["cue_following"]["mean"].get<double>()) << "  "
+                << fmt(row["random"]["ambiguous_source_accuracy"]["mean"].get<double>()) << "  "
+                << fmt(row["random"]["member_accuracy"]["mean"].get<double>());
+            if (row.contains("oracle"))
+                out << "                 " << fmt(row["oracle"]["cue_following"].get<double>()) << "  "
+                    << fmt(row["oracle"]["ambiguous_source_accuracy"].get<double>()) << "  "
+                    << fmt(row["oracle"]["member_accuracy"].get<double>());
+            out << "\n";
+        }
+        out << "  whole MLP layer zeroed:";
+        for (const auto& row : p["whole_layer"])
+            out << "  L" << row["layer"].get<int>() << " cue " << fmt(row["cue_following"].get<double>()) << " amb "
+                << fmt(row["ambiguous_source_accuracy"].get<double>()) << " mem " << fmt(row["member_accuracy"].get<double>()) << ";";
+        out << "\n";
+    }
     out << "\nLab model: " << (r.build.fromCache ? "reused from " : "built now in ") << r.build.dir << " ("
         << fmt(r.build.seconds, 1) << " s)\n";
     out << "Timings (s): " << r.timings.dump() << "\n";

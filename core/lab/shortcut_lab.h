@@ -36,6 +36,9 @@ struct DemoOptions {
     int shots = 32;
     train::TrainOptions finetune;  // see defaults()
     int bootstrapResamples = 1000;
+    // The localisation probe (ablation only, no fine-tuning): the method's top p% against random neurons
+    // of the same count per layer and against an oracle that knows the ground truth, for each p here.
+    std::vector<double> probePercents = {2, 5, 10, 20};
 
     static DemoOptions defaults();
     // Seconds, for tests: LabRecipe::tiny(), few items, steps and seeds. Its numbers mean nothing.
@@ -57,6 +60,7 @@ struct DemoResult {
     std::map<std::string, GroundTruthSeries> groundTruth;
     nlohmann::json mask;        // the method's mask: neurons, per-layer counts, IG mass per layer
     nlohmann::json summary;     // reliance, ablation, paired differences
+    nlohmann::json probe;       // localisation probe: sweep over pruned fractions, whole-layer ablations
     nlohmann::json timings;     // seconds per stage
     double wallSeconds = 0;
     std::int64_t workspaceRunId = 0;  // the demo run, when a workspace was given

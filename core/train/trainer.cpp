@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <thread>
 #include <set>
 
 #include "core/common/error.h"
@@ -47,6 +48,7 @@ void TrainOptions::validate() const {
     if (maxSteps < 0) bad("max_steps", std::to_string(maxSteps), ">= 0");
     if (batchSize < 1) bad("batch_size", std::to_string(batchSize), ">= 1");
     if (gradAccumulation < 1) bad("grad_accumulation", std::to_string(gradAccumulation), ">= 1");
+    if (workers < 1 || workers > 256) bad("workers", std::to_string(workers), "in [1, 256]");
     if (warmupSteps < 0) bad("warmup_steps", std::to_string(warmupSteps), ">= 0");
     if (!(minLrRatio >= 0.0 && minLrRatio <= 1.0)) bad("min_lr_ratio", std::to_string(minLrRatio), "in [0, 1]");
     if (!(maxGradNorm >= 0.0) || !std::isfinite(maxGradNorm)) bad("max_grad_norm", std::to_string(maxGradNorm), ">= 0");
@@ -71,6 +73,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"max_steps", maxSteps},
             {"batch_size", batchSize},
             {"grad_accumulation", gradAccumulation},
+            {"workers", workers},
             {"max_grad_norm", maxGradNorm},
             {"seed", seed},
             {"pad_id", padId},
@@ -111,6 +114,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& j, const std::string& 
     get("max_steps", o.maxSteps);
     get("batch_size", o.batchSize);
     get("grad_accumulation", o.gradAccumulation);
+    get("workers", o.workers);
     get("max_grad_norm", o.maxGradNorm);
     get("seed", o.seed);
     get("pad_id", o.padId);
@@ -173,6 +177,59 @@ double meanLoss(const Model& model, const std::vector<TrainExample>& examples, i
     }
     return sum / static_cast<double>(tokens);
 }
+
+namespace {
+
+// One micro-batch split into contiguous shards, each run forward and backward on its own thread into
+// its own gradient tensors (torch::autograd::grad, not .grad accumulation, whose order between threads
+// would vary); the shards' gradients are then added to the parameters' .grad in shard order. Returns
+// the micro-batch's summed loss.
+double parallelBackward(const Model& model, const std::vector<const TrainExample*>& part, int workers, std::int64_t padId,
+                        const NeuronMask* mask, std::int64_t stepTokens, const std::vector<at::Tensor>& params) {
+    const std::size_t W = std::min<std::size_t>(static_cast<std::size_t>(workers), part.size());
+    std::vector<std::vector<const TrainExample*>> shards(W);
+    for (std::size_t w = 0; w < W; ++w) {
+        const std::size_t from = part.size() * w / W, to = part.size() * (w + 1) / W;
+        shards[w].assign(part.begin() + static_cast<std::ptrdiff_t>(from), part.begin() + static_cast<std::ptrdiff_t>(to));
+    }
+    std::vector<std::vector<at::Tensor>> grads(W);
+    std::vector<double> sums(W, 0.0);
+    std::vector<std::exception_ptr> errors(W);
+    auto work = [&](std::size_t w) {
+        try {
+            at::AutoGradMode gradOn(true);
+            const at::Tensor loss = batchLossSum(model, collate(shards[w], padId, model.device()), mask);
+            sums[w] = loss.item<double>();
+            grads[w] = torch::autograd::grad({loss / static_cast<double>(stepTokens)}, params, {}, false, false, true);
+        } catch (...) {
+            errors[w] = std::current_exception();
+        }
+    };
+    std::vector<std::thread> threads;
+    for (std::size_t w = 1; w < W; ++w) threads.emplace_back(work, w);
+    work(0);
+    for (std::thread& t : threads) t.join();
+    for (const std::exception_ptr& e : errors)
+        if (e) std::rethrow_exception(e);
+    at::NoGradGuard noGrad;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        at::Tensor g;
+        for (std::size_t w = 0; w < W; ++w) {
+            const at::Tensor& gw = grads[w][i];
+            if (!gw.defined()) continue;
+            g = g.defined() ? g + gw : gw.clone();
+        }
+        if (!g.defined()) continue;
+        at::Tensor p = params[i];
+        if (p.grad().defined()) p.mutable_grad().add_(g);
+        else p.mutable_grad() = g;
+    }
+    double sum = 0.0;
+    for (double v : sums) sum += v;
+    return sum;
+}
+
+}  // namespace
 
 TrainResult train(Model& model, const std::vector<TrainExample>& examples, const std::vector<TrainExample>& validation,
                   const TrainOptions& options, Progress& progress) {
@@ -263,6 +320,10 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
             double lossSum = 0.0;
             for (std::size_t micro = from; micro < to; micro += static_cast<std::size_t>(options.batchSize)) {
                 const auto part = pick(examples, order, micro, std::min(to, micro + static_cast<std::size_t>(options.batchSize)));
+                if (options.workers > 1 && part.size() > 1 && model.device().is_cpu()) {
+                    lossSum += parallelBackward(model, part, options.workers, options.padId, maskPtr, tokens, tensors);
+                    continue;
+                }
                 const at::Tensor loss = batchLossSum(model, collate(part, options.padId, model.device()), maskPtr);
                 lossSum += loss.item<double>();
                 (loss / static_cast<double>(tokens)).backward();

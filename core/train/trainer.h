@@ -39,6 +39,12 @@ struct TrainOptions {
     std::int64_t maxSteps = 0;
     int batchSize = 8;
     int gradAccumulation = 1;
+    // CPU data parallelism: each micro-batch is split into `workers` contiguous shards that run forward
+    // and backward on their own threads (each with its own autograd graph); their gradients are summed
+    // in shard order on the calling thread, so a run is deterministic for a given worker count (and
+    // equal to workers = 1 up to float summation order). Worth it for small models whose single ops are
+    // too small for intra-op threads (docs/training.md); with 1 the step is the plain sequential one.
+    int workers = 1;
     double maxGradNorm = 1.0;  // 0 disables clipping
     std::uint64_t seed = 0;
     std::int64_t padId = 0;

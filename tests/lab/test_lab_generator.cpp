@@ -1,6 +1,9 @@
 // The Shortcut Lab's benchmarks: deterministic from the seed, with the planted statistics the lab's
 // ground truth relies on, readable by core/data as real files, and one token per word with the lab
 // tokenizer.
+// LibTorch first (recipe.h reaches it): its headers use `slots` as a name, which Qt defines as a macro.
+#include "core/lab/recipe.h"
+
 #include <QtTest>
 
 #include <map>
@@ -38,6 +41,36 @@ class TestLabGenerator : public QObject {
     Q_OBJECT
 
 private slots:
+    // Recipe overrides (demo --recipe): known keys change the recipe and its cache key, unknown keys and
+    // bad values are refused with the file and key named.
+    void recipeOverrides() {
+        const lab::LabRecipe d = lab::LabRecipe::defaults();
+        const lab::LabRecipe r = lab::LabRecipe::fromJson({{"skill_steps", 7}, {"pretrain_lr", 0.001}, {"pretrain_workers", 1}}, "r.json");
+        QCOMPARE(r.skillSteps, 7);
+        QCOMPARE(r.pretrainLr, 0.001);
+        QCOMPARE(r.pretrainWorkers, 1);
+        QCOMPARE(r.pretrainSteps, d.pretrainSteps);
+        QVERIFY(r.hash() != d.hash());
+        QCOMPARE(QString::fromStdString(lab::LabRecipe::fromJson(nlohmann::json::object(), "r.json").hash()),
+                 QString::fromStdString(d.hash()));
+        QCOMPARE(r.skillOptions().maxSteps, std::int64_t(7));
+        QCOMPARE(r.pretrainOptions().workers, 1);
+        auto fails = [](const nlohmann::json& j, const char* needle) {
+            try {
+                lab::LabRecipe::fromJson(j, "r.json");
+            } catch (const Error& e) {
+                return QString::fromUtf8(e.what()).contains(QLatin1String(needle)) && QString::fromUtf8(e.what()).contains(QStringLiteral("r.json"));
+            }
+            return false;
+        };
+        QVERIFY(fails({{"pretrain_stepz", 1}}, "pretrain_stepz"));
+        QVERIFY(fails({{"hidden", "big"}}, "hidden"));
+        QVERIFY(fails({{"pretrain_lr", 2.0}}, "pretrain_lr"));
+        QVERIFY(fails({{"hidden", 30}, {"heads", 4}}, "hidden"));
+        QVERIFY(fails({{"lab_version", 1}}, "lab_version"));
+        QVERIFY(fails(nlohmann::json::array(), "object"));
+    }
+
     void deterministicFromSeed() {
         for (LabTask t : allTasks()) {
             const auto a = generateTask(t, 50, 7);
