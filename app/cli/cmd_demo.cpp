@@ -96,7 +96,7 @@ PROMINENCE_REGISTER_COMMAND(Command{
     {
         {"workspace", "W", "workspace file to write (created if missing)", "shortcut-lab.prominence", false, false},
         {"seeds", "N", "seeds (fine-tuning data and order, IG item sample, random masks)", "5", false, false},
-        {"prune-percent", "P", "percent of the selectable neurons (layers 1..L-1) the method prunes", "5", false, false},
+        {"prune-percent", "P", "percent of the selectable neurons (every layer not in --exclude-layers) the method prunes", "5", false, false},
         {"exclude-layers", "L[,L]|none", "layers the contrast never selects", "none", false, false},
         {"cache", "DIR", "lab cache directory (default $XDG_CACHE_HOME/prominence/lab)", "", false, false},
         {"json", "OUT", "also write every number as JSON", "", false, false},
