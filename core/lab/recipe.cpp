@@ -64,6 +64,7 @@ nlohmann::json LabRecipe::toJson() const {
             {"eval_items", evalItems}, {"train_items_per_task", trainItemsPerTask},
             {"ambiguous_fraction", ambiguousFraction}, {"hidden", hidden}, {"layers", layers}, {"heads", heads},
             {"intermediate", intermediate}, {"skill_steps", skillSteps}, {"skill", skillOptions().toJson()},
+            {"shortcut_mlp_layer", shortcutMlpLayer},
             {"pretrain", pretrainOptions().toJson()}};
 }
 
@@ -106,6 +107,10 @@ LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source
         else if (key == "pretrain_warmup") i32(key, r.pretrainWarmup);
         else if (key == "pretrain_seed") u64(key, r.pretrainSeed);
         else if (key == "pretrain_workers") i32(key, r.pretrainWorkers);
+        else if (key == "shortcut_mlp_layer") {
+            if (!value.is_number_integer()) throw FormatError(source + ": 'shortcut_mlp_layer' must be an integer");
+            r.shortcutMlpLayer = value.get<int>();
+        }
         else throw FormatError(source + ": unknown lab recipe key '" + key + "'");
     }
     try {
@@ -129,12 +134,14 @@ void LabRecipe::validate() const {
     need(intermediate >= 4, "intermediate must be >= 4");
     need(pretrainSteps >= 1, "pretrain_steps must be >= 1");
     need(pretrainBatch >= 1, "pretrain_batch must be >= 1");
+    need(shortcutMlpLayer >= -1 && shortcutMlpLayer < layers, "shortcut_mlp_layer must be -1 or a layer index");
     need(pretrainWorkers >= 1 && pretrainWorkers <= 64, "pretrain_workers must be in [1, 64]");
     need(pretrainLr > 0 && pretrainLr < 1, "pretrain_lr must be in (0, 1)");
 }
 
 train::TrainOptions LabRecipe::skillOptions() const {
     train::TrainOptions t = pretrainOptions();
+    t.trainablePrefixes.clear();
     t.maxSteps = std::max(1, skillSteps);
     t.seed = pretrainSeed + 1000;
     return t;
@@ -152,6 +159,10 @@ train::TrainOptions LabRecipe::pretrainOptions() const {
     t.maxGradNorm = 1.0;
     t.workers = pretrainWorkers;
     t.seed = pretrainSeed;
+    if (shortcutMlpLayer >= 0) {
+        for (int l = 0; l < layers; ++l) t.trainablePrefixes.push_back("model.layers." + std::to_string(l) + ".self_attn.");
+        t.trainablePrefixes.push_back("model.layers." + std::to_string(shortcutMlpLayer) + ".mlp.");
+    }
     t.padId = kPadId;
     return t;
 }

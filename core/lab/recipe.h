@@ -37,6 +37,10 @@ struct LabRecipe {
     // Data-parallel shards per step (train::TrainOptions::workers): the lab model is too small for
     // intra-op threads, so two shards on two threads nearly halve pretraining time on 2 cores.
     int pretrainWorkers = 2;
+    // >= 0: in the second stage only every layer's attention and this layer's MLP are trained, so the
+    // one new non-linear computation the shortcut (a sum of two tags) can be learned in is this MLP;
+    // -1: every parameter trains in both stages.
+    int shortcutMlpLayer = -1;
     std::uint64_t pretrainSeed = 1;
 
     static LabRecipe defaults() { return {}; }

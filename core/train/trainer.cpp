@@ -49,6 +49,8 @@ void TrainOptions::validate() const {
     if (batchSize < 1) bad("batch_size", std::to_string(batchSize), ">= 1");
     if (gradAccumulation < 1) bad("grad_accumulation", std::to_string(gradAccumulation), ">= 1");
     if (workers < 1 || workers > 256) bad("workers", std::to_string(workers), "in [1, 256]");
+    for (const std::string& p : trainablePrefixes)
+        if (p.empty()) bad("trainable", "\"\"", "non-empty name prefixes");
     if (warmupSteps < 0) bad("warmup_steps", std::to_string(warmupSteps), ">= 0");
     if (!(minLrRatio >= 0.0 && minLrRatio <= 1.0)) bad("min_lr_ratio", std::to_string(minLrRatio), "in [0, 1]");
     if (!(maxGradNorm >= 0.0) || !std::isfinite(maxGradNorm)) bad("max_grad_norm", std::to_string(maxGradNorm), ">= 0");
@@ -74,6 +76,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"batch_size", batchSize},
             {"grad_accumulation", gradAccumulation},
             {"workers", workers},
+            {"trainable", trainablePrefixes},
             {"max_grad_norm", maxGradNorm},
             {"seed", seed},
             {"pad_id", padId},
@@ -115,6 +118,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& j, const std::string& 
     get("batch_size", o.batchSize);
     get("grad_accumulation", o.gradAccumulation);
     get("workers", o.workers);
+    get("trainable", o.trainablePrefixes);
     get("max_grad_norm", o.maxGradNorm);
     get("seed", o.seed);
     get("pad_id", o.padId);
@@ -260,9 +264,19 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
     model.setRequiresGrad(true);
     GradOff gradOff{model};
 
+    auto trainable = [&](const std::string& name) {
+        if (options.trainablePrefixes.empty()) return true;
+        for (const std::string& prefix : options.trainablePrefixes)
+            if (name.rfind(prefix, 0) == 0) return true;
+        return false;
+    };
     std::vector<AdamW::Param> params;
     std::vector<at::Tensor> tensors;
     for (const NamedTensor& p : model.namedParameters()) {
+        if (!trainable(p.name)) {
+            p.tensor.requires_grad_(false);
+            continue;
+        }
         AdamW::Param q;
         q.tensor = p.tensor;
         q.decay = options.decayAllParameters || p.tensor.dim() >= 2;
@@ -271,6 +285,7 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
         params.push_back(q);
         tensors.push_back(p.tensor);
     }
+    if (tensors.empty()) throw InvalidArgument("train: no parameter name starts with any of the 'trainable' prefixes");
     AdamW optimizer(std::move(params), options.adamw);
 
     const std::size_t n = examples.size();

@@ -45,6 +45,9 @@ struct TrainOptions {
     // equal to workers = 1 up to float summation order). Worth it for small models whose single ops are
     // too small for intra-op threads (docs/training.md); with 1 the step is the plain sequential one.
     int workers = 1;
+    // Only parameters whose checkpoint name starts with one of these prefixes are trained (the others
+    // keep their values and get no gradient); empty: every parameter.
+    std::vector<std::string> trainablePrefixes;
     double maxGradNorm = 1.0;  // 0 disables clipping
     std::uint64_t seed = 0;
     std::int64_t padId = 0;

@@ -17,10 +17,8 @@ class TestCliEval : public QObject {
     };
 
     Result run(const QStringList& args) {
-        QProcess p;
-        p.start(prominence::test::cliPath(), args);
-        if (!p.waitForFinished(300000)) qFatal("prominence-cli did not finish");
-        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+        const prominence::test::CliResult r = prominence::test::runCli(args, 300000);
+        return {r.code, r.outText(), r.err};
     }
 
 private slots:

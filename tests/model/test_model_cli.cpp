@@ -27,10 +27,8 @@ class TestModelCli : public QObject {
         QString err;
     };
     Result run(const QStringList& args) {
-        QProcess p;
-        p.start(test::cliPath(), args);
-        if (!p.waitForFinished(120000)) qFatal("prominence-cli did not finish");
-        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+        const prominence::test::CliResult r = prominence::test::runCli(args, 120000);
+        return {r.code, r.outText(), r.err};
     }
 
 private slots:

@@ -28,10 +28,8 @@ struct Result {
 };
 
 Result cli(const QStringList& args) {
-    QProcess p;
-    p.start(prominence::test::cliPath(), args);
-    p.waitForFinished(-1);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    const prominence::test::CliResult r = prominence::test::runCli(args);
+    return {r.code, r.outText(), r.err};
 }
 
 QString tmp(const char* name) { return prominence::test::tempDir() + QLatin1Char('/') + QLatin1String(name); }

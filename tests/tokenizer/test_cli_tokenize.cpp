@@ -18,13 +18,11 @@ struct Run {
 };
 
 Run runCli(const QStringList& args) {
-    QProcess p;
-    p.start(t::cliPath(), args);
+    const t::CliResult c = t::runCli(args, 120000);
     Run r;
-    if (!p.waitForFinished(120000)) return r;
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput().toStdString();
-    r.err = p.readAllStandardError().toStdString();
+    r.code = c.code;
+    r.out = c.out.toStdString();
+    r.err = c.err.toStdString();
     return r;
 }
 

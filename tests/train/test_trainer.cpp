@@ -199,6 +199,29 @@ private slots:
         QVERIFY(TrainOptions::fromJson(p.toJson(), "test").workers == 2);
     }
 
+    // Only the parameters named by the prefixes change; a prefix matching nothing is refused.
+    void trainablePrefixesFreezeTheRest() {
+        PROMINENCE_REQUIRE_SHARED(dir, "fixtures/models/llama-tiny");
+        auto model = Model::load(dir.toStdString());
+        auto original = Model::load(dir.toStdString());
+        const auto examples = randomLmExamples(model->vocabSize(), 8, 21);
+        TrainOptions o = quickOptions();
+        o.trainablePrefixes = {"model.layers.1.mlp.", "model.layers.0.self_attn."};
+        train::train(*model, examples, {}, o);
+        const auto after = model->namedParameters(), before = original->namedParameters();
+        int changed = 0;
+        for (std::size_t i = 0; i < after.size(); ++i) {
+            const bool named = after[i].name.rfind("model.layers.1.mlp.", 0) == 0 || after[i].name.rfind("model.layers.0.self_attn.", 0) == 0;
+            const bool same = at::equal(after[i].tensor, before[i].tensor);
+            QVERIFY2(named != same, after[i].name.c_str());
+            changed += !same;
+        }
+        QVERIFY(changed >= 5);  // gate, up, down + q, k, v, o
+        o.trainablePrefixes = {"no.such."};
+        QVERIFY_EXCEPTION_THROWN(train::train(*model, examples, {}, o), InvalidArgument);
+        QCOMPARE(TrainOptions::fromJson(TrainOptions{}.toJson(), "t").trainablePrefixes.size(), std::size_t(0));
+    }
+
     void maxStepsAndScheduleAreFollowed() {
         PROMINENCE_REQUIRE_SHARED(dir, "fixtures/models/llama-tiny");
         auto m = Model::load(dir.toStdString());

@@ -22,10 +22,8 @@ class TestWorkspaceCli : public QObject {
     };
 
     static Result run(const QStringList& args) {
-        QProcess p;
-        p.start(test::cliPath(), args);
-        if (!p.waitForFinished(120000)) qFatal("prominence-cli did not finish");
-        return {p.exitCode(), p.readAllStandardOutput(), QString::fromUtf8(p.readAllStandardError())};
+        const prominence::test::CliResult r = prominence::test::runCli(args, 120000);
+        return {r.code, r.out, r.err};
     }
 
     static QJsonObject parse(const QByteArray& out) {
