@@ -9,8 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
 build=${PROMINENCE_BUILD_DIR:-$root/build}
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j "${PROMINENCE_JOBS:-$(nproc)}" --target prominence-cli
+PROMINENCE_BUILD_TARGET=prominence-cli bash "$root/scripts/build.sh"
 
 shared=${PROMINENCE_SHARED:-$root/../shared}
 if [ ! -d "$shared/fixtures/models/stories260K-hf" ] || [ ! -d "$shared/data/benchmarks" ]; then

@@ -1,6 +1,8 @@
 // The before/after comparison: runs every condition, builds the table, stores it.
 #include "core/compare/comparison.h"
 
+#include "core/attribution/dataset_attribution.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -106,17 +108,6 @@ nlohmann::json ComparisonSetup::toJson() const {
 }
 
 namespace {
-
-std::vector<std::int64_t> encodePrompt(const Tokenizer& tok, const std::string& prompt, bool addBos) {
-    std::vector<std::int64_t> ids;
-    if (addBos) {
-        if (!tok.bosId()) throw InvalidArgument("add-bos: the tokenizer defines no BOS token");
-        ids.push_back(*tok.bosId());
-    }
-    const auto body = tok.encode(data::rstrip(prompt), false);
-    ids.insert(ids.end(), body.begin(), body.end());
-    return ids;
-}
 
 // Forwards cancellation of the outer job to a nested call without drawing its progress.
 Progress nested(const Progress& outer) {
@@ -228,7 +219,7 @@ ComparisonResult runComparison(const ComparisonSetup& setup, const ComparisonHoo
     if (has(Condition::MagnitudeFinetune)) {
         auto model = Model::load(setup.modelDir, setup.load);
         std::vector<std::vector<std::int64_t>> sequences;
-        for (const std::string& p : setup.selectionPrompts) sequences.push_back(encodePrompt(*setup.tokenizer, p, setup.eval.addBos));
+        for (const std::string& p : setup.selectionPrompts) sequences.push_back(attribution::encodePrompt(*setup.tokenizer, p, setup.eval.addBos));
         Progress inner = nested(progress);
         magnitudeMask = prune::magnitudeLike(setup.methodMask, prune::meanAbsActivation(*model, sequences,
                                                                                          prune::ActivationPositions::Last, inner));
