@@ -60,6 +60,10 @@ int runDemo(const Args& args, Context& ctx) {
     if (o.seeds < 1) throw UsageError("--seeds " + args.get("seeds") + ": expected an integer >= 1");
     if (!(o.prunePercent > 0 && o.prunePercent <= 100))
         throw UsageError("--prune-percent " + args.get("prune-percent") + ": expected a value in (0, 100]");
+    const std::string ftData = args.get("finetune-data");
+    if (ftData != "tagged" && ftData != "untagged")
+        throw UsageError("--finetune-data " + ftData + ": expected tagged or untagged");
+    o.untaggedFinetune = ftData == "untagged";
     o.workspacePath = args.get("workspace");
     o.cacheRoot = args.get("cache");
     Progress progress(stderrProgress());
@@ -97,6 +101,7 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"workspace", "W", "workspace file to write (created if missing)", "shortcut-lab.prominence", false, false},
         {"seeds", "N", "seeds (fine-tuning data and order, IG item sample, random masks)", "5", false, false},
         {"prune-percent", "P", "percent of the selectable neurons (every layer not in --exclude-layers) the method prunes", "5", false, false},
+        {"finetune-data", "tagged|untagged", "few-shot data: source_train (tags consistent) or member_train (no tags)", "tagged", false, false},
         {"exclude-layers", "L[,L]|none", "layers the contrast never selects", "none", false, false},
         {"cache", "DIR", "lab cache directory (default $XDG_CACHE_HOME/prominence/lab)", "", false, false},
         {"json", "OUT", "also write every number as JSON", "", false, false},

@@ -149,6 +149,7 @@ nlohmann::json DemoOptions::toJson() const {
     return {{"recipe", recipe.toJson()}, {"seeds", seeds}, {"base_seed", baseSeed},
             {"confidence", confidence}, {"attributed_items", attributedItems}, {"attribution", ig.toJson()},
             {"contrast", contrast.toJson()}, {"prune_percent", prunePercent}, {"shots", shots},
+            {"finetune_data", untaggedFinetune ? "member_train (untagged)" : "source_train (tagged)"},
             {"finetune", finetune.toJson()}, {"bootstrap_resamples", bootstrapResamples},
             {"probe_percents", probePercents}};
 }
@@ -221,7 +222,8 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
         b.lab = readJsonl(b.path);
         benches.push_back(std::move(b));
     }
-    const std::string poolPath = res.build.benchmarkDir + "/" + sourceTrainName() + ".jsonl";
+    const std::string poolPath =
+        res.build.benchmarkDir + "/" + (o.untaggedFinetune ? std::string("member_train") : sourceTrainName()) + ".jsonl";
     const data::Benchmark pool = data::loadBenchmark(poolPath);
 
     std::unique_ptr<workspace::Workspace> ws;

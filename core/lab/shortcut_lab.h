@@ -34,6 +34,10 @@ struct DemoOptions {
     double prunePercent = 5.0;             // of the selectable neurons, best contrast first
     // Few-shot fine-tuning of every fine-tuned condition: `shots` source training items per seed.
     int shots = 32;
+    // Where the shots come from: false = `source_train` (tags consistent with the gold, as the source
+    // benchmark's own training data would be: the default), true = `member_train` (the same question
+    // without tags or ambiguous items: fine-tuning data where the shortcut does not pay off).
+    bool untaggedFinetune = false;
     train::TrainOptions finetune;  // see defaults()
     int bootstrapResamples = 1000;
     // The localisation probe (ablation only, no fine-tuning): the method's top p% against random neurons

@@ -1,5 +1,7 @@
 // The CLI's contract at its edges: --version, --help, and clear errors with non-zero exits.
 #include <QProcess>
+#include <QFile>
+#include <QFileInfo>
 #include <QtTest>
 
 #include "core/common/version.h"
@@ -21,6 +23,38 @@ class TestCli : public QObject {
 
 private slots:
     void initTestCase() { QVERIFY2(!prominence::test::cliPath().isEmpty(), "PROMINENCE_CLI not set (run through ctest)"); }
+
+    // demo's options are checked before anything is built; a bad recipe file names itself and the key.
+    void demoRefusesBadOptions() {
+        const QString dir = prominence::test::tempDir();
+        const QString recipe = dir + QStringLiteral("/recipe.json");
+        {
+            QFile f(recipe);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("{\"pretrain_stepz\": 3}");
+        }
+        struct Case {
+            QStringList args;
+            int code;
+            QString message;
+        };
+        const QString cache = dir + QStringLiteral("/cache");
+        const std::vector<Case> cases = {
+            {{QStringLiteral("--finetune-data"), QStringLiteral("some")}, 2, QStringLiteral("tagged or untagged")},
+            {{QStringLiteral("--exclude-layers"), QStringLiteral("a")}, 2, QStringLiteral("--exclude-layers")},
+            {{QStringLiteral("--seeds"), QStringLiteral("0")}, 2, QStringLiteral("--seeds")},
+            {{QStringLiteral("--prune-percent"), QStringLiteral("0")}, 2, QStringLiteral("--prune-percent")},
+            {{QStringLiteral("--recipe"), recipe}, 1, QStringLiteral("pretrain_stepz")},
+            {{QStringLiteral("--recipe"), dir + QStringLiteral("/missing.json")}, 1, QStringLiteral("missing.json")},
+        };
+        for (const Case& c : cases) {
+            const Result r = run(QStringList{QStringLiteral("demo"), QStringLiteral("--cache"), cache} + c.args);
+            QVERIFY2(r.code == c.code, qPrintable(c.args.join(QLatin1Char(' ')) + QStringLiteral(": ") + r.err));
+            QVERIFY2(r.err.contains(c.message), qPrintable(r.err));
+            QVERIFY2(r.err.contains(c.args.last()) || c.code == 2, qPrintable(r.err));
+        }
+        QVERIFY(!QFileInfo::exists(cache));  // nothing was built
+    }
 
     void versionPrintsNameAndVersion() {
         const Result r = run({QStringLiteral("--version")});
