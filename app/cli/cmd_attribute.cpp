@@ -27,14 +27,7 @@ using namespace prominence::attribution;
 // One unpadded sequence from forward's input format; padding and custom positions have no meaning
 // for a single-item attribution, so they are refused rather than silently ignored.
 std::vector<std::int64_t> readSequence(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw LoadError(path + ": cannot open for reading");
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw FormatError(path + ": not valid JSON (" + e.what() + ")");
-    }
+    const nlohmann::json j = readJsonFile(path);
     if (!j.is_object() || !j.contains("input_ids")) throw FormatError(path + ": expected an object with \"input_ids\": [[...]]");
     const nlohmann::json& ids = j.at("input_ids");
     if (!ids.is_array() || ids.size() != 1 || !ids[0].is_array())

@@ -88,15 +88,7 @@ int runCompare(const Args& args, Context& ctx) {
     setup.eval.addBos = args.flag("add-bos");
     if (args.has("train-config")) {
         const std::string path = args.get("train-config");
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw LoadError(path + ": cannot open for reading");
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(in);
-        } catch (const nlohmann::json::parse_error& e) {
-            throw FormatError(path + ": not valid JSON (" + e.what() + ")");
-        }
-        setup.train = train::TrainOptions::fromJson(j, path);
+        setup.train = train::TrainOptions::fromJson(readJsonFile(path), path);
     }
     const prune::StoredMask mask = prune::loadMaskByRef(ws, args.get("mask"));
     setup.methodMask = mask.mask;

@@ -25,15 +25,7 @@ int runDemo(const Args& args, Context& ctx) {
     lab::DemoOptions o = args.flag("tiny") ? lab::DemoOptions::tiny() : lab::DemoOptions::defaults();
     if (args.has("recipe")) {
         const std::string path = args.get("recipe");
-        std::ifstream in(path);
-        if (!in) throw LoadError("demo: cannot open recipe '" + path + "'");
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(in);
-        } catch (const nlohmann::json::parse_error& e) {
-            throw FormatError(path + ": not JSON (" + e.what() + ")");
-        }
-        o.recipe = lab::LabRecipe::fromJson(j, path);
+        o.recipe = lab::LabRecipe::fromJson(readJsonFile(path), path);
     }
     if (args.has("seeds")) o.seeds = static_cast<int>(args.getInt("seeds"));
     if (args.has("prune-percent")) o.prunePercent = args.getDouble("prune-percent");

@@ -22,15 +22,7 @@ train::TrainOptions trainOptions(const Args& args) {
     train::TrainOptions o;
     if (args.has("train-config")) {
         const std::string path = args.get("train-config");
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw LoadError(path + ": cannot open for reading");
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(in);
-        } catch (const nlohmann::json::parse_error& e) {
-            throw FormatError(path + ": not valid JSON (" + e.what() + ")");
-        }
-        o = train::TrainOptions::fromJson(j, path);
+        o = train::TrainOptions::fromJson(readJsonFile(path), path);
     }
     if (args.has("lr")) o.adamw.lr = args.getDouble("lr");
     if (args.has("weight-decay")) o.adamw.weightDecay = args.getDouble("weight-decay");

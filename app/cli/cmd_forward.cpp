@@ -37,16 +37,7 @@ at::Tensor readMatrix(const nlohmann::json& input, const std::string& key, const
 
 int runForward(const Args& args, Context& ctx) {
     const std::string inputPath = args.get("input");
-    nlohmann::json input;
-    {
-        std::ifstream in(inputPath, std::ios::binary);
-        if (!in) throw LoadError(inputPath + ": cannot open");
-        try {
-            input = nlohmann::json::parse(in);
-        } catch (const nlohmann::json::exception& e) {
-            throw FormatError(inputPath + ": not valid JSON: " + e.what());
-        }
-    }
+    const nlohmann::json input = readJsonFile(inputPath);
     if (!input.is_object() || !input.contains("input_ids")) throw FormatError(inputPath + ": needs an object with \"input_ids\"");
     ForwardInput fi;
     fi.inputIds = readMatrix(input, "input_ids", inputPath, -1, -1);

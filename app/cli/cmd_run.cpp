@@ -136,14 +136,7 @@ void log(Context& ctx, const std::string& text) { ctx.err << "run: " << text << 
 
 int runPipeline(const Args& args, Context& ctx) {
     const std::string file = args.get("config");
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw LoadError(file + ": cannot open for reading");
-    json raw;
-    try {
-        raw = json::parse(in);
-    } catch (const json::parse_error& e) {
-        throw FormatError(file + ": not valid JSON (" + e.what() + ")");
-    }
+    const json raw = readJsonFile(file);
     const Config cfg(raw, file, "");
     cfg.allow({"name", "workspace", "model", "tokenizer", "device", "dtype", "seed", "eval", "source", "references",
                "transfer", "select", "attribution", "aggregate", "contrast", "prune", "finetune", "compare", "export"});

@@ -1,6 +1,7 @@
 #include "app/cli/command.h"
 
 #include <algorithm>
+#include <fstream>
 
 #include "core/system/runtime.h"
 
@@ -48,6 +49,16 @@ void applyCommonOptions(const Args& args) {
         s.blas = static_cast<int>(n);
     }
     applyThreadSettings(s);
+}
+
+nlohmann::json readJsonFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw LoadError(path + ": cannot open for reading");
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw FormatError(path + ": not valid JSON (" + e.what() + ")");
+    }
 }
 
 }  // namespace prominence::cli

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "app/cli/args.h"
 
 namespace prominence::cli {
@@ -30,6 +32,10 @@ const Command* findCommand(const std::string& name);
 // Options every subcommand accepts (threads), appended to its own.
 std::vector<OptionSpec> commonOptions();
 void applyCommonOptions(const Args& args);
+
+// Parses a whole JSON file: LoadError "<path>: cannot open for reading", FormatError "<path>: not valid
+// JSON (<parser's message with line and column>)".
+nlohmann::json readJsonFile(const std::string& path);
 
 }  // namespace prominence::cli
 
