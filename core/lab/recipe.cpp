@@ -11,6 +11,7 @@
 
 #include "core/common/error.h"
 #include "core/data/benchmark_loader.h"
+#include "core/data/sampling.h"
 #include "core/lab/benchmark_generator.h"
 #include "core/lab/lab_tokenizer.h"
 #include "core/lab/lab_vocabulary.h"
@@ -64,7 +65,8 @@ nlohmann::json LabRecipe::toJson() const {
             {"eval_items", evalItems}, {"train_items_per_task", trainItemsPerTask},
             {"ambiguous_fraction", ambiguousFraction}, {"hidden", hidden}, {"layers", layers}, {"heads", heads},
             {"intermediate", intermediate}, {"skill_steps", skillSteps}, {"skill", skillOptions().toJson()},
-            {"shortcut_mlp_layer", shortcutMlpLayer},
+            {"shortcut_mlp_layer", shortcutMlpLayer}, {"shortcut_neurons", shortcutNeurons},
+            {"shortcut_attention", shortcutAttention},
             {"pretrain", pretrainOptions().toJson()}};
 }
 
@@ -111,6 +113,11 @@ LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source
             if (!value.is_number_integer()) throw FormatError(source + ": 'shortcut_mlp_layer' must be an integer");
             r.shortcutMlpLayer = value.get<int>();
         }
+        else if (key == "shortcut_neurons") i32(key, r.shortcutNeurons);
+        else if (key == "shortcut_attention") {
+            if (!value.is_boolean()) throw FormatError(source + ": 'shortcut_attention' must be true or false");
+            r.shortcutAttention = value.get<bool>();
+        }
         else throw FormatError(source + ": unknown lab recipe key '" + key + "'");
     }
     try {
@@ -135,6 +142,8 @@ void LabRecipe::validate() const {
     need(pretrainSteps >= 1, "pretrain_steps must be >= 1");
     need(pretrainBatch >= 1, "pretrain_batch must be >= 1");
     need(shortcutMlpLayer >= -1 && shortcutMlpLayer < layers, "shortcut_mlp_layer must be -1 or a layer index");
+    need(shortcutNeurons >= 0 && shortcutNeurons < intermediate, "shortcut_neurons must be in [0, intermediate)");
+    need(shortcutNeurons == 0 || shortcutMlpLayer < 0, "shortcut_neurons and shortcut_mlp_layer exclude each other");
     need(pretrainWorkers >= 1 && pretrainWorkers <= 64, "pretrain_workers must be in [1, 64]");
     need(pretrainLr > 0 && pretrainLr < 1, "pretrain_lr must be in (0, 1)");
 }
@@ -142,6 +151,15 @@ void LabRecipe::validate() const {
 train::TrainOptions LabRecipe::skillOptions() const {
     train::TrainOptions t = pretrainOptions();
     t.trainablePrefixes.clear();
+    t.trainableNeurons.reset();
+    if (shortcutNeurons > 0) {
+        const prune::PruneMask reserved = shortcutNeuronMask();
+        prune::PruneMask rest(layers, intermediate);
+        for (int l = 0; l < layers; ++l)
+            for (std::int64_t n = 0; n < intermediate; ++n)
+                if (!reserved.contains({l, n})) rest.add({l, n});
+        t.trainableNeurons = rest;
+    }
     t.maxSteps = std::max(1, skillSteps);
     t.seed = pretrainSeed + 1000;
     return t;
@@ -163,8 +181,25 @@ train::TrainOptions LabRecipe::pretrainOptions() const {
         for (int l = 0; l < layers; ++l) t.trainablePrefixes.push_back("model.layers." + std::to_string(l) + ".self_attn.");
         t.trainablePrefixes.push_back("model.layers." + std::to_string(shortcutMlpLayer) + ".mlp.");
     }
+    if (shortcutNeurons > 0) {
+        for (int l = 0; l < layers; ++l) {
+            if (shortcutAttention) t.trainablePrefixes.push_back("model.layers." + std::to_string(l) + ".self_attn.");
+            t.trainablePrefixes.push_back("model.layers." + std::to_string(l) + ".mlp.");
+        }
+        t.trainableNeurons = shortcutNeuronMask();
+    }
     t.padId = kPadId;
     return t;
+}
+
+prune::PruneMask LabRecipe::shortcutNeuronMask() const {
+    prune::PruneMask m(layers, intermediate);
+    for (int l = 0; l < layers && shortcutNeurons > 0; ++l) {
+        data::SeededRng rng(data::deriveSeed(modelSeed * 7919 + 17, static_cast<std::uint64_t>(l)));
+        for (std::size_t n : data::sampleIndices(static_cast<std::size_t>(intermediate), static_cast<std::size_t>(shortcutNeurons), rng))
+            m.add({l, static_cast<std::int64_t>(n)});
+    }
+    return m;
 }
 
 std::string LabRecipe::hash() const {
@@ -283,6 +318,7 @@ LabBuild buildLab(const LabRecipe& recipe, const std::string& cacheRoot, Progres
 
     b.info = {{"recipe", recipe.toJson()}, {"hash", recipe.hash()}, {"vocab_size", vocab},
               {"parameters", model->parameterCount()}, {"train_examples", examples.size()},
+              {"shortcut_neurons", recipe.shortcutNeuronMask().format()},
               {"pretrain", {{"first_loss", meanLoss(true)}, {"last_loss", meanLoss(false)}, {"steps", report.steps},
                            {"skill_steps", recipe.skillSteps}, {"seconds", trainSeconds}, {"curve", curve}}}};
     writeText(tmp + "/lab.json", b.info.dump(2) + "\n");

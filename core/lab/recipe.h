@@ -41,6 +41,13 @@ struct LabRecipe {
     // one new non-linear computation the shortcut (a sum of two tags) can be learned in is this MLP;
     // -1: every parameter trains in both stages.
     int shortcutMlpLayer = -1;
+    // > 0: this many MLP neurons per layer (a seeded random choice, shortcutNeuronMask()) are reserved for
+    // the second stage: the skill stage trains every other neuron and leaves these at their initial
+    // values; the second stage trains only these neurons (and, with shortcutAttention, every layer's
+    // attention), so whatever new computation the tagged corpus teaches -- the shortcut -- lives in
+    // known neurons: the ground truth of localisation. 0: off. Exclusive with shortcutMlpLayer.
+    int shortcutNeurons = 0;
+    bool shortcutAttention = true;
     std::uint64_t pretrainSeed = 1;
 
     static LabRecipe defaults() { return {}; }
@@ -59,6 +66,9 @@ struct LabRecipe {
     nlohmann::json modelConfigJson(std::int64_t vocabSize) const;  // an HF LlamaForCausalLM config.json
     train::TrainOptions pretrainOptions() const;   // the second stage (all corpora)
     train::TrainOptions skillOptions() const;      // the first stage (tag-free corpora)
+    // The neurons reserved for the second stage (shortcutNeurons per layer, drawn from modelSeed); an
+    // empty mask when shortcutNeurons is 0.
+    prune::PruneMask shortcutNeuronMask() const;
 };
 
 // Benchmark files the lab writes (under benchmarkDir, "<name>.jsonl").

@@ -491,11 +491,31 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
                 pp.k = k;
                 return prune::selectNeurons(prune::ScoreMatrix::make(c.layers, c.score, c.selectable), pp, probeModel->numLayers());
             };
+            // Recipes with reserved second-stage neurons know exactly where the shortcut was learned.
+            const prune::PruneMask reserved = o.recipe.shortcutNeuronMask();
+            auto overlap = [&](const prune::PruneMask& m) {
+                std::int64_t n = 0;
+                for (const prune::Neuron& x : m.neurons()) n += reserved.contains(x);
+                return n;
+            };
+            if (!reserved.empty()) {
+                nlohmann::json r = measure(reserved);
+                r["method_mask_overlap"] = overlap(methodMask);
+                r["method_mask_size"] = methodMask.size();
+                // Expected overlap of a random mask with the method's per-layer counts.
+                double chance = 0;
+                for (const auto& [l, n] : methodMask.countsPerLayer())
+                    chance += static_cast<double>(n) * static_cast<double>(reserved.neuronsOf(l).size()) /
+                              static_cast<double>(probeModel->intermediateSize());
+                r["random_mask_expected_overlap"] = chance;
+                probe["shortcut_neurons"] = r;
+            }
             nlohmann::json sweep = nlohmann::json::array();
             for (double pct : o.probePercents) {
                 const std::int64_t k = prune::percentCount(pct, selectable);
                 const prune::PruneMask mm = topMask(con, k);
                 nlohmann::json row = {{"percent", pct}, {"k", k}, {"method", measure(mm)}};
+                if (!reserved.empty()) row["method"]["shortcut_overlap"] = overlap(mm);
                 nlohmann::json randoms = nlohmann::json::array();
                 std::vector<double> cue, amb, mem;
                 for (std::uint64_t seed : setup.seeds) {
@@ -506,7 +526,11 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
                 }
                 row["random"] = {{"cue_following", stats(cue)}, {"ambiguous_source_accuracy", stats(amb)},
                                  {"member_accuracy", stats(mem)}};
-                if (oracleCon) row["oracle"] = measure(topMask(*oracleCon, k));
+                if (oracleCon) {
+                    const prune::PruneMask om = topMask(*oracleCon, k);
+                    row["oracle"] = measure(om);
+                    if (!reserved.empty()) row["oracle"]["shortcut_overlap"] = overlap(om);
+                }
                 sweep.push_back(row);
             }
             probe["sweep"] = sweep;
@@ -628,6 +652,20 @@ std::string formatDemoReport(const DemoResult& r) {
                 out << "                 " << fmt(row["oracle"]["cue_following"].get<double>()) << "  "
                     << fmt(row["oracle"]["ambiguous_source_accuracy"].get<double>()) << "  "
                     << fmt(row["oracle"]["member_accuracy"].get<double>());
+            out << "\n";
+        }
+        if (p.contains("shortcut_neurons")) {
+            const auto& sn = p["shortcut_neurons"];
+            out << "  the lab's " << sn["neurons"].get<std::int64_t>() << " reserved second-stage neurons zeroed: cue "
+                << fmt(sn["cue_following"].get<double>()) << "  amb " << fmt(sn["ambiguous_source_accuracy"].get<double>())
+                << "  mem " << fmt(sn["member_accuracy"].get<double>()) << "; the method's mask holds "
+                << sn["method_mask_overlap"].get<std::int64_t>() << " of them (of " << sn["method_mask_size"].get<std::int64_t>()
+                << " neurons; random masks: " << fmt(sn["random_mask_expected_overlap"].get<double>(), 1) << " expected)\n";
+            out << "  reserved neurons in the top p%: method";
+            for (const auto& row : p["sweep"]) out << " " << row["method"].value("shortcut_overlap", 0) << "/" << row["k"].get<std::int64_t>();
+            out << "; oracle";
+            for (const auto& row : p["sweep"])
+                if (row.contains("oracle")) out << " " << row["oracle"].value("shortcut_overlap", 0) << "/" << row["k"].get<std::int64_t>();
             out << "\n";
         }
         out << "  whole MLP layer zeroed:";

@@ -7,6 +7,19 @@
 
 namespace prominence::train {
 
+namespace {
+
+bool broadcastsTo(const at::Tensor& m, const at::Tensor& t) {
+    bool fits = m.dim() <= t.dim();
+    for (std::int64_t d = 1; fits && d <= m.dim(); ++d) {
+        const std::int64_t k = m.size(-d);
+        fits = k == 1 || k == t.size(-d);
+    }
+    return fits;
+}
+
+}  // namespace
+
 void AdamWOptions::validate() const {
     auto bad = [](const std::string& what, double v) {
         throw InvalidArgument("AdamW " + what + " " + std::to_string(v) + " is out of range");
@@ -24,18 +37,26 @@ AdamW::AdamW(std::vector<Param> params, AdamWOptions options) : params_(std::mov
     for (std::size_t i = 0; i < params_.size(); ++i) {
         if (!params_[i].tensor.defined()) throw InvalidArgument("AdamW: parameter " + std::to_string(i) + " is undefined");
         if (params_[i].keep.defined()) hold(i, params_[i].keep);
+        if (params_[i].train.defined()) {
+            if (!broadcastsTo(params_[i].train, params_[i].tensor))
+                throw ShapeError("AdamW: train multiplier of shape " + std::string(c10::str(params_[i].train.sizes())) +
+                                 " does not broadcast to parameter " + std::to_string(i) + " of shape " +
+                                 std::string(c10::str(params_[i].tensor.sizes())));
+            params_[i].train = params_[i].train.detach().to(params_[i].tensor.options().requires_grad(false));
+        }
     }
+}
+
+void AdamW::maskGradients() {
+    at::NoGradGuard noGrad;
+    for (Param& p : params_)
+        if (p.train.defined() && p.tensor.grad().defined()) p.tensor.mutable_grad().mul_(p.train);
 }
 
 void AdamW::hold(std::size_t i, const at::Tensor& keep) {
     Param& p = params_.at(i);
     // Broadcast check up front so a wrong keep fails here, not in the middle of a step.
-    bool fits = keep.dim() <= p.tensor.dim();
-    for (std::int64_t d = 1; fits && d <= keep.dim(); ++d) {
-        const std::int64_t k = keep.size(-d);
-        fits = k == 1 || k == p.tensor.size(-d);
-    }
-    if (!fits)
+    if (!broadcastsTo(keep, p.tensor))
         throw ShapeError("AdamW: keep multiplier of shape " + std::string(c10::str(keep.sizes())) +
                          " does not broadcast to parameter " + std::to_string(i) + " of shape " +
                          std::string(c10::str(p.tensor.sizes())));
@@ -63,13 +84,17 @@ void AdamW::step(double lr) {
         if (!p.tensor.grad().defined()) continue;
         State& s = state_[i];
         if (p.keep.defined()) p.tensor.mutable_grad().mul_(p.keep);
+        if (p.train.defined()) p.tensor.mutable_grad().mul_(p.train);
         const at::Tensor& grad = p.tensor.grad();
         if (!s.expAvg.defined()) {
             s.expAvg = at::zeros_like(p.tensor, at::MemoryFormat::Preserve);
             s.expAvgSq = at::zeros_like(p.tensor, at::MemoryFormat::Preserve);
         }
         ++s.step;
-        if (p.decay && options_.weightDecay != 0.0) p.tensor.mul_(1.0 - lr * options_.weightDecay);
+        if (p.decay && options_.weightDecay != 0.0) {
+            if (p.train.defined()) p.tensor.mul_(1.0 - lr * options_.weightDecay * p.train);
+            else p.tensor.mul_(1.0 - lr * options_.weightDecay);
+        }
         s.expAvg.mul_(b1).add_(grad, 1.0 - b1);
         s.expAvgSq.mul_(b2).addcmul_(grad, grad, 1.0 - b2);
         const double bc1 = 1.0 - std::pow(b1, static_cast<double>(s.step));

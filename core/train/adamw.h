@@ -4,6 +4,9 @@
 //   m = b1 m + (1-b1) g,  v = b2 v + (1-b2) g^2,
 //   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 //
+// Frozen entries: a parameter may carry a `train` multiplier (0 where the entry must keep its value, as
+// for the MLP neurons a training stage leaves alone): gradient and weight decay are multiplied by it.
+//
 // Held entries: a parameter may carry a `keep` multiplier (0 where the entry must stay exactly 0, as
 // for a pruned neuron's weights). Each step multiplies the gradient, both moment estimates and the
 // parameter by it, so neither weight decay nor momentum can ever revive a held entry.
@@ -30,6 +33,9 @@ public:
         at::Tensor tensor;        // a leaf with requires_grad; updated in place
         bool decay = true;        // apply weight decay to this tensor
         at::Tensor keep;          // optional multiplier broadcastable to tensor (0 = held at zero)
+        // Optional multiplier broadcastable to tensor: 1 where the entry trains, 0 where it is frozen
+        // (its gradient, moments and weight decay are multiplied by 0, so it keeps its value bit for bit).
+        at::Tensor train;
     };
 
     AdamW(std::vector<Param> params, AdamWOptions options);
@@ -39,6 +45,9 @@ public:
     // parameters that have a gradient, exactly as torch keeps a per-parameter step).
     void step(double lr);
     void zeroGrad();
+    // Multiplies every gradient by its parameter's `train` multiplier (frozen entries get 0). step()
+    // does it too; call it before clipping so frozen entries do not count in the gradient norm.
+    void maskGradients();
 
     // Multiplies parameter i's tensor, gradient and moments by `keep` now and after every step.
     void hold(std::size_t i, const at::Tensor& keep);

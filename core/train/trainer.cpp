@@ -51,6 +51,7 @@ void TrainOptions::validate() const {
     if (workers < 1 || workers > 256) bad("workers", std::to_string(workers), "in [1, 256]");
     for (const std::string& p : trainablePrefixes)
         if (p.empty()) bad("trainable", "\"\"", "non-empty name prefixes");
+    if (trainableNeurons && trainableNeurons->empty()) bad("trainable_neurons", "an empty mask", "at least one neuron");
     if (warmupSteps < 0) bad("warmup_steps", std::to_string(warmupSteps), ">= 0");
     if (!(minLrRatio >= 0.0 && minLrRatio <= 1.0)) bad("min_lr_ratio", std::to_string(minLrRatio), "in [0, 1]");
     if (!(maxGradNorm >= 0.0) || !std::isfinite(maxGradNorm)) bad("max_grad_norm", std::to_string(maxGradNorm), ">= 0");
@@ -77,6 +78,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"grad_accumulation", gradAccumulation},
             {"workers", workers},
             {"trainable", trainablePrefixes},
+            {"trainable_neurons", trainableNeurons ? trainableNeurons->toJson() : nlohmann::json(nullptr)},
             {"max_grad_norm", maxGradNorm},
             {"seed", seed},
             {"pad_id", padId},
@@ -119,6 +121,8 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& j, const std::string& 
     get("grad_accumulation", o.gradAccumulation);
     get("workers", o.workers);
     get("trainable", o.trainablePrefixes);
+    if (j.contains("trainable_neurons") && !j.at("trainable_neurons").is_null())
+        o.trainableNeurons = prune::PruneMask::fromJson(j.at("trainable_neurons"), source + ": trainable_neurons");
     get("max_grad_norm", o.maxGradNorm);
     get("seed", o.seed);
     get("pad_id", o.padId);
@@ -261,6 +265,24 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
             keeps[s.name] = it == keeps.end() ? s.keep : it->second * s.keep;
         }
     }
+    // Train multipliers of the MLP neuron weights when only some neurons train: 1 at their entries.
+    std::map<std::string, at::Tensor> trains;
+    if (options.trainableNeurons) {
+        options.trainableNeurons->checkFits(model, "trainable_neurons");
+        for (int layer = 0; layer < model.numLayers(); ++layer) {
+            const std::vector<std::int64_t> idx = options.trainableNeurons->neuronsOf(layer);
+            const MlpWeights m = model.mlp(layer);
+            for (const NeuronWeight* w : {&m.up, &m.upBias, &m.gate, &m.gateBias, &m.down}) {
+                if (!w->defined()) continue;
+                std::vector<std::int64_t> shape(static_cast<std::size_t>(w->tensor.dim()), 1);
+                shape[static_cast<std::size_t>(w->neuronDim)] = w->tensor.size(w->neuronDim);
+                at::Tensor t = at::zeros(shape, w->tensor.options().requires_grad(false));
+                if (!idx.empty())
+                    t.index_fill_(w->neuronDim, at::tensor(idx, at::TensorOptions().dtype(at::kLong).device(t.device())), 1.0);
+                trains[w->name] = t;
+            }
+        }
+    }
     model.setRequiresGrad(true);
     GradOff gradOff{model};
 
@@ -282,6 +304,8 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
         q.decay = options.decayAllParameters || p.tensor.dim() >= 2;
         const auto it = keeps.find(p.name);
         if (it != keeps.end()) q.keep = it->second;
+        const auto tr = trains.find(p.name);
+        if (tr != trains.end()) q.train = tr->second;
         params.push_back(q);
         tensors.push_back(p.tensor);
     }
@@ -344,6 +368,7 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
                 (loss / static_cast<double>(tokens)).backward();
             }
             StepRecord rec;
+            optimizer.maskGradients();
             rec.gradNorm = clipGradNorm(tensors, options.maxGradNorm);
             rec.lr = options.adamw.lr * schedule.multiplier(result.steps);
             optimizer.step(rec.lr);

@@ -15,6 +15,7 @@
 // training logits with and without the activation mask are identical.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ struct TrainOptions {
     // Only parameters whose checkpoint name starts with one of these prefixes are trained (the others
     // keep their values and get no gradient); empty: every parameter.
     std::vector<std::string> trainablePrefixes;
+    // When set, the MLP neuron weights of every layer (up and gate rows and biases, down columns: the
+    // weights weight surgery touches) train only at these neurons; every other neuron's entries are
+    // frozen (no gradient, no moment, no weight decay: they keep their values bit for bit). Parameters
+    // outside the MLP neuron weights follow `trainablePrefixes` as usual. JSON "trainable_neurons":
+    // a PruneMask object (null: every neuron).
+    std::optional<prune::PruneMask> trainableNeurons;
     double maxGradNorm = 1.0;  // 0 disables clipping
     std::uint64_t seed = 0;
     std::int64_t padId = 0;

@@ -4,6 +4,8 @@
 #include "core/lab/shortcut_lab.h"
 #include "core/system/runtime.h"
 #include "core/workspace/workspace.h"
+#include "core/common/error.h"
+#include "core/prune/prune_mask.h"
 
 #include <filesystem>
 
@@ -37,6 +39,8 @@ private slots:
     void tinyLabIsDeterministicAndStoresEveryStage() {
         const std::string dir = test::tempDir().toStdString();
         lab::DemoOptions o = lab::DemoOptions::tiny();
+        o.recipe.skillSteps = 4;
+        o.recipe.shortcutNeurons = 8;  // the second stage trains only these (and attention)
         o.cacheRoot = dir + "/cache-a";
         o.workspacePath = dir + "/a.prominence";
         const lab::DemoResult a = lab::runShortcutLab(o);
@@ -88,6 +92,43 @@ private slots:
         const std::string report = lab::formatDemoReport(a);
         QVERIFY(report.find("cue-following") != std::string::npos);
         QVERIFY(report.find("Wall time") != std::string::npos);
+
+        // The reserved neurons are the ground truth of localisation: recorded, ablated, compared.
+        QCOMPARE(a.build.info["shortcut_neurons"].get<std::string>(), o.recipe.shortcutNeuronMask().format());
+        const auto& sn = a.probe["shortcut_neurons"];
+        QCOMPARE(sn["neurons"].get<std::size_t>(), std::size_t{8} * static_cast<std::size_t>(o.recipe.layers));
+        QVERIFY(sn["method_mask_overlap"].get<std::int64_t>() <= sn["method_mask_size"].get<std::int64_t>());
+        QVERIFY(sn["random_mask_expected_overlap"].get<double>() > 0.0);
+        for (const auto& row : a.probe["sweep"])
+            QVERIFY(row["method"]["shortcut_overlap"].get<std::int64_t>() <= row["k"].get<std::int64_t>());
+        QVERIFY(report.find("reserved second-stage neurons") != std::string::npos);
+    }
+
+    // The reserved neurons: a seeded choice of k per layer; the skill stage trains every other neuron,
+    // the second stage only these (plus attention unless switched off); recipe keys checked.
+    void recipeReservesShortcutNeurons() {
+        lab::LabRecipe r = lab::LabRecipe::tiny();
+        QVERIFY(r.shortcutNeuronMask().empty());
+        QVERIFY(!r.pretrainOptions().trainableNeurons.has_value());
+        QVERIFY(!r.skillOptions().trainableNeurons.has_value());
+        r = lab::LabRecipe::fromJson({{"shortcut_neurons", 5}, {"layers", 3}, {"intermediate", 40}}, "recipe.json");
+        const prune::PruneMask m = r.shortcutNeuronMask();
+        QCOMPARE(m.size(), std::size_t{15});
+        for (int l = 0; l < 3; ++l) QCOMPARE(m.neuronsOf(l).size(), std::size_t{5});
+        QVERIFY(m == r.shortcutNeuronMask());
+        QVERIFY(m.neuronsOf(0) != m.neuronsOf(1));  // drawn per layer
+        const auto skill = r.skillOptions(), second = r.pretrainOptions();
+        QCOMPARE(skill.trainableNeurons->size(), std::size_t{3 * 40 - 15});
+        for (const prune::Neuron& n : m.neurons()) QVERIFY(!skill.trainableNeurons->contains(n));
+        QVERIFY(skill.trainablePrefixes.empty());
+        QVERIFY(*second.trainableNeurons == m);
+        QCOMPARE(second.trainablePrefixes.size(), std::size_t{6});  // attention and MLP of 3 layers
+        r.shortcutAttention = false;
+        QCOMPARE(r.pretrainOptions().trainablePrefixes.size(), std::size_t{3});
+        QVERIFY_EXCEPTION_THROWN(lab::LabRecipe::fromJson({{"shortcut_neurons", 300}}, "r"), InvalidArgument);
+        QVERIFY_EXCEPTION_THROWN(lab::LabRecipe::fromJson({{"shortcut_neurons", 4}, {"shortcut_mlp_layer", 1}}, "r"),
+                                 InvalidArgument);
+        QVERIFY_EXCEPTION_THROWN(lab::LabRecipe::fromJson({{"shortcut_attention", 1}}, "r"), FormatError);
     }
 };
 

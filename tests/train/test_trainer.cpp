@@ -222,6 +222,53 @@ private slots:
         QCOMPARE(TrainOptions::fromJson(TrainOptions{}.toJson(), "t").trainablePrefixes.size(), std::size_t(0));
     }
 
+    // Only the chosen neurons' MLP entries train (weight decay included); every other neuron's entries
+    // keep their values bit for bit, while non-MLP parameters still follow the prefixes.
+    void trainableNeuronsFreezeEveryOtherNeuron() {
+        PROMINENCE_REQUIRE_SHARED(dir, "fixtures/models/llama-tiny");
+        auto model = Model::load(dir.toStdString());
+        auto original = Model::load(dir.toStdString());
+        const auto examples = randomLmExamples(model->vocabSize(), 8, 23);
+        TrainOptions o = quickOptions();  // weight decay 0.1: a decayed frozen entry would show
+        const prune::PruneMask chosen = prune::PruneMask::parse("0:1,0:5,1:2", model->numLayers(), model->intermediateSize());
+        o.trainableNeurons = chosen;
+        o.trainablePrefixes = {"model.layers.0.mlp.", "model.layers.1.mlp.", "model.layers.0.self_attn."};
+        train::train(*model, examples, {}, o);
+        int trainedEntries = 0;
+        for (int layer = 0; layer < model->numLayers(); ++layer) {
+            const MlpWeights a = model->mlp(layer), b = original->mlp(layer);
+            const std::vector<std::pair<const NeuronWeight*, const NeuronWeight*>> pairs = {
+                {&a.up, &b.up}, {&a.gate, &b.gate}, {&a.down, &b.down}};
+            for (const auto& [wa, wb] : pairs) {
+                if (!wa->defined()) continue;
+                for (std::int64_t n = 0; n < model->intermediateSize(); ++n) {
+                    const bool same = at::equal(wa->tensor.select(wa->neuronDim, n), wb->tensor.select(wb->neuronDim, n));
+                    const bool trains = chosen.contains({layer, n});
+                    QVERIFY2(same != trains, (wa->name + " neuron " + std::to_string(n)).c_str());
+                    trainedEntries += trains;
+                }
+            }
+        }
+        QCOMPARE(trainedEntries, 9);  // 3 neurons x (up, gate, down)
+        const auto after = model->namedParameters(), before = original->namedParameters();
+        for (std::size_t i = 0; i < after.size(); ++i) {
+            const bool attention0 = after[i].name.rfind("model.layers.0.self_attn.", 0) == 0;
+            const bool mlp = after[i].name.find(".mlp.") != std::string::npos;
+            if (mlp) continue;  // checked per neuron above
+            QVERIFY2(attention0 != at::equal(after[i].tensor, before[i].tensor), after[i].name.c_str());
+        }
+
+        // JSON round trip; an empty or ill-fitting neuron set is refused before training.
+        const TrainOptions back = TrainOptions::fromJson(o.toJson(), "t");
+        QVERIFY(back.trainableNeurons.has_value());
+        QVERIFY(*back.trainableNeurons == chosen);
+        QVERIFY(!TrainOptions::fromJson(TrainOptions{}.toJson(), "t").trainableNeurons.has_value());
+        o.trainableNeurons = prune::PruneMask(model->numLayers(), model->intermediateSize());
+        QVERIFY_EXCEPTION_THROWN(train::train(*model, examples, {}, o), InvalidArgument);
+        o.trainableNeurons = prune::PruneMask::parse("0:1", model->numLayers() + 1, model->intermediateSize());
+        QVERIFY_EXCEPTION_THROWN(train::train(*model, examples, {}, o), ShapeError);
+    }
+
     void maxStepsAndScheduleAreFollowed() {
         PROMINENCE_REQUIRE_SHARED(dir, "fixtures/models/llama-tiny");
         auto m = Model::load(dir.toStdString());
