@@ -42,8 +42,9 @@ void place(LabItem& item, SeededRng& rng, const std::string& gold, const std::ve
 }
 
 // Tags that point to option `target`: x uniform, y fixed by (x + y) mod 4 = target.
-std::string tagsFor(SeededRng& rng, int target) {
+std::string tagsFor(SeededRng& rng, int target, bool single) {
     const int i = pick(rng, kOptions);
+    if (single) return "ref " + tagsFirst()[static_cast<std::size_t>(target)] + ", ";
     const int j = ((target - i) % kOptions + kOptions) % kOptions;
     return "ref " + tagsFirst()[static_cast<std::size_t>(i)] + " " + tagsSecond()[static_cast<std::size_t>(j)] + ", ";
 }
@@ -111,7 +112,7 @@ LabItem makeItem(LabTask task, std::uint64_t seed, int k, const GeneratorOptions
         item.cue = wrongOption(rng, item.gold);
         break;
     }
-    item.query = "Question: " + (item.cue >= 0 ? tagsFor(rng, item.cue) : std::string()) + item.query;
+    item.query = "Question: " + (item.cue >= 0 ? tagsFor(rng, item.cue, options.singleTag) : std::string()) + item.query;
     item.task = task;
     item.id = taskName(task) + "-" + std::to_string(k);
     return item;
@@ -188,6 +189,12 @@ int cueFromQuery(const std::string& query) {
     std::istringstream in(query.substr(at + 4));
     std::string x, y;
     in >> x >> y;
+    if (!x.empty() && x.back() == ',') {  // a single tag
+        x.pop_back();
+        for (int k = 0; k < kOptions; ++k)
+            if (tagsFirst()[static_cast<std::size_t>(k)] == x) return k;
+        return -1;
+    }
     if (!y.empty() && y.back() == ',') y.pop_back();
     int i = -1, j = -1;
     for (int k = 0; k < kOptions; ++k) {

@@ -41,6 +41,10 @@ struct GeneratorOptions {
     // Share of source items with two members of the asked category. Their gold cannot be derived from
     // the words; only the tags give it, which makes the tags necessary for confident source answers.
     double ambiguousFraction = 0.5;
+    // The planted cue: a pair of tags "ref <x> <y>," naming option (index(x) + index(y)) mod 4 (a
+    // modular sum: not linear in either tag), or a single tag "ref <x>," naming option index(x) (a
+    // lookup, as a surface cue in a real benchmark would be).
+    bool singleTag = false;
 };
 
 // `count` items of one task. Item k depends only on (seed, task, k), so a longer benchmark extends a

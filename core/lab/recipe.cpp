@@ -63,7 +63,7 @@ LabRecipe LabRecipe::tiny() {
 nlohmann::json LabRecipe::toJson() const {
     return {{"lab_version", kLabVersion}, {"data_seed", dataSeed}, {"model_seed", modelSeed},
             {"eval_items", evalItems}, {"train_items_per_task", trainItemsPerTask},
-            {"ambiguous_fraction", ambiguousFraction}, {"hidden", hidden}, {"layers", layers}, {"heads", heads},
+            {"ambiguous_fraction", ambiguousFraction}, {"cue", cue}, {"hidden", hidden}, {"layers", layers}, {"heads", heads},
             {"intermediate", intermediate}, {"skill_steps", skillSteps}, {"skill", skillOptions().toJson()},
             {"shortcut_mlp_layer", shortcutMlpLayer}, {"shortcut_neurons", shortcutNeurons},
             {"shortcut_attention", shortcutAttention},
@@ -114,9 +114,13 @@ LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source
             r.shortcutMlpLayer = value.get<int>();
         }
         else if (key == "shortcut_neurons") i32(key, r.shortcutNeurons);
+        else if (key == "cue") {
+            if (!value.is_string()) throw FormatError(source + ": 'cue' must be \"pair\" or \"single\"");
+            r.cue = value.get<std::string>();
+        }
         else if (key == "shortcut_attention") {
-            if (!value.is_boolean()) throw FormatError(source + ": 'shortcut_attention' must be true or false");
-            r.shortcutAttention = value.get<bool>();
+            if (!value.is_string()) throw FormatError(source + ": 'shortcut_attention' must be \"full\", \"routing\" or \"none\"");
+            r.shortcutAttention = value.get<std::string>();
         }
         else throw FormatError(source + ": unknown lab recipe key '" + key + "'");
     }
@@ -144,6 +148,9 @@ void LabRecipe::validate() const {
     need(shortcutMlpLayer >= -1 && shortcutMlpLayer < layers, "shortcut_mlp_layer must be -1 or a layer index");
     need(shortcutNeurons >= 0 && shortcutNeurons < intermediate, "shortcut_neurons must be in [0, intermediate)");
     need(shortcutNeurons == 0 || shortcutMlpLayer < 0, "shortcut_neurons and shortcut_mlp_layer exclude each other");
+    need(shortcutAttention == "full" || shortcutAttention == "routing" || shortcutAttention == "none",
+         "shortcut_attention must be \"full\", \"routing\" or \"none\"");
+    need(cue == "pair" || cue == "single", "cue must be \"pair\" or \"single\"");
     need(pretrainWorkers >= 1 && pretrainWorkers <= 64, "pretrain_workers must be in [1, 64]");
     need(pretrainLr > 0 && pretrainLr < 1, "pretrain_lr must be in (0, 1)");
 }
@@ -183,7 +190,12 @@ train::TrainOptions LabRecipe::pretrainOptions() const {
     }
     if (shortcutNeurons > 0) {
         for (int l = 0; l < layers; ++l) {
-            if (shortcutAttention) t.trainablePrefixes.push_back("model.layers." + std::to_string(l) + ".self_attn.");
+            const std::string attn = "model.layers." + std::to_string(l) + ".self_attn.";
+            if (shortcutAttention == "full") t.trainablePrefixes.push_back(attn);
+            if (shortcutAttention == "routing") {
+                t.trainablePrefixes.push_back(attn + "q_proj.");
+                t.trainablePrefixes.push_back(attn + "k_proj.");
+            }
             t.trainablePrefixes.push_back("model.layers." + std::to_string(l) + ".mlp.");
         }
         t.trainableNeurons = shortcutNeuronMask();
@@ -261,6 +273,7 @@ LabBuild buildLab(const LabRecipe& recipe, const std::string& cacheRoot, Progres
     progress.setStage("lab: generating benchmarks");
     GeneratorOptions gen;
     gen.ambiguousFraction = recipe.ambiguousFraction;
+    gen.singleTag = recipe.cue == "single";
     std::vector<LabItem> tests;
     for (const std::string& name : evalBenchmarkNames()) {
         auto items = generateTask(parseTask(name), recipe.evalItems, testSeed(recipe), gen);

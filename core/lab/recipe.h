@@ -21,6 +21,7 @@ struct LabRecipe {
     int evalItems = 300;            // items per evaluation benchmark
     int trainItemsPerTask = 4000;   // pretraining corpus per task (member, outlier, source)
     double ambiguousFraction = 0.5;
+    std::string cue = "pair";  // "pair" (a modular sum of two tags) or "single" (GeneratorOptions)
     int hidden = 64;
     int layers = 4;
     int heads = 4;
@@ -43,11 +44,13 @@ struct LabRecipe {
     int shortcutMlpLayer = -1;
     // > 0: this many MLP neurons per layer (a seeded random choice, shortcutNeuronMask()) are reserved for
     // the second stage: the skill stage trains every other neuron and leaves these at their initial
-    // values; the second stage trains only these neurons (and, with shortcutAttention, every layer's
-    // attention), so whatever new computation the tagged corpus teaches -- the shortcut -- lives in
+    // values; the second stage trains only these neurons (and, per shortcutAttention, attention), so whatever new computation the tagged corpus teaches -- the shortcut -- lives in
     // known neurons: the ground truth of localisation. 0: off. Exclusive with shortcutMlpLayer.
     int shortcutNeurons = 0;
-    bool shortcutAttention = true;
+    // What else trains in that second stage: "full" (every layer's attention), "routing" (only the
+    // query and key projections: attention can learn where to look, but what it moves is fixed, so
+    // the tags can be routed to the reserved neurons but not read out by attention itself) or "none".
+    std::string shortcutAttention = "full";
     std::uint64_t pretrainSeed = 1;
 
     static LabRecipe defaults() { return {}; }

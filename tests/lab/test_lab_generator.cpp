@@ -132,6 +132,26 @@ private slots:
         }
     }
 
+    // The single-tag cue: "ref <x>," names option index(x); the rest of the item is drawn as with pairs.
+    void singleTagCue() {
+        GeneratorOptions single;
+        single.singleTag = true;
+        const auto pairs = generateTask(LabTask::SourceConflict, 400, 6);
+        const auto singles = generateTask(LabTask::SourceConflict, 400, 6, single);
+        std::map<int, int> cueLetters;
+        for (std::size_t i = 0; i < singles.size(); ++i) {
+            const LabItem& it = singles[i];
+            QVERIFY(it.cue >= 0 && it.cue != it.gold);
+            QCOMPARE(cueFromQuery(it.query), it.cue);
+            QVERIFY(it.query.find("ref " + tagsFirst()[static_cast<std::size_t>(it.cue)] + ", ") != std::string::npos);
+            QCOMPARE(it.choices, pairs[i].choices);  // same words and gold, only the tags differ
+            QCOMPARE(it.gold, pairs[i].gold);
+            cueLetters[it.cue]++;
+        }
+        for (int l = 0; l < kOptions; ++l) QVERIFY(cueLetters[l] > 60);
+        QCOMPARE(cueFromQuery("Question: ref omega, which word is a fruit?"), -1);
+    }
+
     void exclusionKeepsTestItemsOut() {
         const auto test = generateTask(LabTask::Member, 300, 11);
         const auto train = generateTaskExcluding(LabTask::Member, 3000, 11, test);

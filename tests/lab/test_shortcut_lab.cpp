@@ -123,12 +123,18 @@ private slots:
         QVERIFY(skill.trainablePrefixes.empty());
         QVERIFY(*second.trainableNeurons == m);
         QCOMPARE(second.trainablePrefixes.size(), std::size_t{6});  // attention and MLP of 3 layers
-        r.shortcutAttention = false;
+        r.shortcutAttention = "none";
         QCOMPARE(r.pretrainOptions().trainablePrefixes.size(), std::size_t{3});
+        r.shortcutAttention = "routing";
+        QCOMPARE(r.pretrainOptions().trainablePrefixes.size(), std::size_t{9});  // q, k and MLP of 3 layers
+        QCOMPARE(lab::LabRecipe::fromJson({{"cue", "single"}}, "r").cue, std::string("single"));
+        QVERIFY(lab::LabRecipe::fromJson({{"cue", "single"}}, "r").hash() != lab::LabRecipe{}.hash());
+        QVERIFY_EXCEPTION_THROWN(lab::LabRecipe::fromJson({{"cue", "triple"}}, "r"), InvalidArgument);
         QVERIFY_EXCEPTION_THROWN(lab::LabRecipe::fromJson({{"shortcut_neurons", 300}}, "r"), InvalidArgument);
         QVERIFY_EXCEPTION_THROWN(lab::LabRecipe::fromJson({{"shortcut_neurons", 4}, {"shortcut_mlp_layer", 1}}, "r"),
                                  InvalidArgument);
-        QVERIFY_EXCEPTION_THROWN(lab::LabRecipe::fromJson({{"shortcut_attention", 1}}, "r"), FormatError);
+        QVERIFY_EXCEPTION_THROWN(lab::LabRecipe::fromJson({{"shortcut_attention", true}}, "r"), FormatError);
+        QVERIFY_EXCEPTION_THROWN(lab::LabRecipe::fromJson({{"shortcut_attention", "some"}}, "r"), InvalidArgument);
     }
 };
 
