@@ -66,7 +66,7 @@ nlohmann::json LabRecipe::toJson() const {
             {"ambiguous_fraction", ambiguousFraction}, {"cue", cue}, {"hidden", hidden}, {"layers", layers}, {"heads", heads},
             {"intermediate", intermediate}, {"skill_steps", skillSteps}, {"skill", skillOptions().toJson()},
             {"shortcut_mlp_layer", shortcutMlpLayer}, {"shortcut_neurons", shortcutNeurons},
-            {"shortcut_attention", shortcutAttention},
+            {"shortcut_attention", shortcutAttention}, {"shortcut_lr", shortcutLr},
             {"pretrain", pretrainOptions().toJson()}};
 }
 
@@ -114,12 +114,13 @@ LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source
             r.shortcutMlpLayer = value.get<int>();
         }
         else if (key == "shortcut_neurons") i32(key, r.shortcutNeurons);
+        else if (key == "shortcut_lr") real(key, r.shortcutLr);
         else if (key == "cue") {
             if (!value.is_string()) throw FormatError(source + ": 'cue' must be \"pair\" or \"single\"");
             r.cue = value.get<std::string>();
         }
         else if (key == "shortcut_attention") {
-            if (!value.is_string()) throw FormatError(source + ": 'shortcut_attention' must be \"full\", \"routing\" or \"none\"");
+            if (!value.is_string()) throw FormatError(source + ": 'shortcut_attention' must be a string (docs/shortcut-lab.md)");
             r.shortcutAttention = value.get<std::string>();
         }
         else throw FormatError(source + ": unknown lab recipe key '" + key + "'");
@@ -148,8 +149,10 @@ void LabRecipe::validate() const {
     need(shortcutMlpLayer >= -1 && shortcutMlpLayer < layers, "shortcut_mlp_layer must be -1 or a layer index");
     need(shortcutNeurons >= 0 && shortcutNeurons < intermediate, "shortcut_neurons must be in [0, intermediate)");
     need(shortcutNeurons == 0 || shortcutMlpLayer < 0, "shortcut_neurons and shortcut_mlp_layer exclude each other");
-    need(shortcutAttention == "full" || shortcutAttention == "routing" || shortcutAttention == "none",
-         "shortcut_attention must be \"full\", \"routing\" or \"none\"");
+    need(shortcutAttention == "full" || shortcutAttention == "routing" || shortcutAttention == "routing-first" ||
+             shortcutAttention == "none",
+         "shortcut_attention must be \"full\", \"routing\", \"routing-first\" or \"none\"");
+    need(shortcutLr >= 0 && shortcutLr < 1, "shortcut_lr must be in [0, 1)");
     need(cue == "pair" || cue == "single", "cue must be \"pair\" or \"single\"");
     need(pretrainWorkers >= 1 && pretrainWorkers <= 64, "pretrain_workers must be in [1, 64]");
     need(pretrainLr > 0 && pretrainLr < 1, "pretrain_lr must be in (0, 1)");
@@ -159,6 +162,7 @@ train::TrainOptions LabRecipe::skillOptions() const {
     train::TrainOptions t = pretrainOptions();
     t.trainablePrefixes.clear();
     t.trainableNeurons.reset();
+    t.adamw.lr = pretrainLr;
     if (shortcutNeurons > 0) {
         const prune::PruneMask reserved = shortcutNeuronMask();
         prune::PruneMask rest(layers, intermediate);
@@ -192,13 +196,14 @@ train::TrainOptions LabRecipe::pretrainOptions() const {
         for (int l = 0; l < layers; ++l) {
             const std::string attn = "model.layers." + std::to_string(l) + ".self_attn.";
             if (shortcutAttention == "full") t.trainablePrefixes.push_back(attn);
-            if (shortcutAttention == "routing") {
+            if (shortcutAttention == "routing" || (shortcutAttention == "routing-first" && l == 0)) {
                 t.trainablePrefixes.push_back(attn + "q_proj.");
                 t.trainablePrefixes.push_back(attn + "k_proj.");
             }
             t.trainablePrefixes.push_back("model.layers." + std::to_string(l) + ".mlp.");
         }
         t.trainableNeurons = shortcutNeuronMask();
+        if (shortcutLr > 0) t.adamw.lr = shortcutLr;
     }
     t.padId = kPadId;
     return t;

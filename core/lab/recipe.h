@@ -49,8 +49,10 @@ struct LabRecipe {
     int shortcutNeurons = 0;
     // What else trains in that second stage: "full" (every layer's attention), "routing" (only the
     // query and key projections: attention can learn where to look, but what it moves is fixed, so
-    // the tags can be routed to the reserved neurons but not read out by attention itself) or "none".
+    // the tags can be routed to the reserved neurons but not read out by attention itself),
+    // "routing-first" (the query and key projections of layer 0 only) or "none".
     std::string shortcutAttention = "full";
+    double shortcutLr = 0;  // > 0: the second stage's peak learning rate (else pretrainLr)
     std::uint64_t pretrainSeed = 1;
 
     static LabRecipe defaults() { return {}; }

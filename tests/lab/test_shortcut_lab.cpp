@@ -123,6 +123,9 @@ private slots:
         QVERIFY(skill.trainablePrefixes.empty());
         QVERIFY(*second.trainableNeurons == m);
         QCOMPARE(second.trainablePrefixes.size(), std::size_t{6});  // attention and MLP of 3 layers
+        r.shortcutLr = 0.02;
+        QCOMPARE(r.pretrainOptions().adamw.lr, 0.02);
+        QCOMPARE(r.skillOptions().adamw.lr, r.pretrainLr);
         r.shortcutAttention = "none";
         QCOMPARE(r.pretrainOptions().trainablePrefixes.size(), std::size_t{3});
         r.shortcutAttention = "routing";
