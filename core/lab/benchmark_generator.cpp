@@ -183,6 +183,14 @@ std::vector<LabItem> generateTaskExcluding(LabTask task, int count, std::uint64_
     return items;
 }
 
+std::string removeTags(const std::string& text) {
+    std::string out = text;
+    const std::size_t at = out.find("ref ");
+    const std::size_t end = at == std::string::npos ? at : out.find(", ", at);
+    if (end != std::string::npos) out.erase(at, end + 2 - at);
+    return out;
+}
+
 int cueFromQuery(const std::string& query) {
     const std::size_t at = query.find("ref ");
     if (at == std::string::npos) return -1;

@@ -61,6 +61,8 @@ std::vector<LabItem> generateTaskExcluding(LabTask task, int count, std::uint64_
 // The option the tags in `query` point to, or -1 when it has no tags: the ground truth of the planted
 // mechanism, read back from the text the model saw.
 int cueFromQuery(const std::string& query);
+// The text with its tags ("ref <x> <y>, " or "ref <x>, ") cut out: the same question untagged.
+std::string removeTags(const std::string& text);
 
 // Writes one JSON object per line through a temporary file renamed into place. StorageError.
 void writeJsonl(const std::string& path, const std::vector<LabItem>& items);

@@ -459,6 +459,21 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
                                       {"source_accuracy", rs.summary.acc}};
             };
             const nlohmann::json base0 = measure(prune::PruneMask::forModel(*probeModel));
+            // The floor a complete removal of the shortcut would reach: the base model on the same items
+            // with the tags cut out of the prompt ("ref <tags>, " removed).
+            nlohmann::json tagsRemoved;
+            {
+                auto strip = [](std::vector<data::McItem> items) {
+                    for (data::McItem& it : items) it.question = removeTags(it.question);
+                    return items;
+                };
+                const eval::EvalResult rc = eval::evaluate(*probeModel, tok, strip(conflictBench.data.items), nullptr, letterEval());
+                const eval::EvalResult rs = eval::evaluate(*probeModel, tok, strip(sourceBench.data.items), nullptr, letterEval());
+                GroundTruthSeries g;
+                addGroundTruth(g, rc, conflictBench, rs, sourceBench);
+                tagsRemoved = {{"cue_following", g.cueFollowing[0]}, {"ambiguous_source_accuracy", g.ambiguousAccuracy[0]},
+                               {"conflict_accuracy", g.conflictAccuracy[0]}, {"source_accuracy", rs.summary.acc}};
+            }
 
             // The oracle's items: conflict items whose answer is the tags' option; target = that option.
             const eval::EvalResult conflictBefore =
@@ -476,6 +491,7 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
             }
             nlohmann::json probe;
             probe["baseline"] = base0;
+            probe["tags_removed"] = tagsRemoved;
             probe["oracle_items"] = oracleItems.size();
             std::optional<attribution::ContrastResult> oracleCon;
             if (!oracleItems.empty()) {
@@ -639,6 +655,10 @@ std::string formatDemoReport(const DemoResult& r) {
             << "ambiguous source items, mem = member accuracy). before: cue " << fmt(p["baseline"]["cue_following"].get<double>())
             << "  amb " << fmt(p["baseline"]["ambiguous_source_accuracy"].get<double>()) << "  mem "
             << fmt(p["baseline"]["member_accuracy"].get<double>()) << "\n";
+        if (p.contains("tags_removed"))
+            out << "  the floor (base model, tags cut out of the prompts: what removing the shortcut entirely would give): cue "
+                << fmt(p["tags_removed"]["cue_following"].get<double>()) << "  amb "
+                << fmt(p["tags_removed"]["ambiguous_source_accuracy"].get<double>()) << "\n";
         out << "  pruned            method: cue    amb    mem   random (mean of " << r.groundTruth.at("random_prune_only").cueFollowing.size()
             << "): cue    amb    mem   oracle (" << p["oracle_items"].get<std::int64_t>() << " items): cue    amb    mem\n";
         for (const auto& row : p["sweep"]) {

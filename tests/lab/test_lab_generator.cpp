@@ -150,6 +150,12 @@ private slots:
         }
         for (int l = 0; l < kOptions; ++l) QVERIFY(cueLetters[l] > 60);
         QCOMPARE(cueFromQuery("Question: ref omega, which word is a fruit?"), -1);
+        // Cutting the tags out leaves the member question.
+        QCOMPARE(removeTags(singles[0].query), pairs[0].query.substr(0, pairs[0].query.find("ref ")) +
+                                                   pairs[0].query.substr(pairs[0].query.find(", ") + 2));
+        QCOMPARE(removeTags(pairs[0].query), removeTags(singles[0].query));
+        QVERIFY(removeTags(pairs[0].query).find("ref") == std::string::npos);
+        QCOMPARE(removeTags("Question: which word is a fruit?"), std::string("Question: which word is a fruit?"));
     }
 
     void exclusionKeepsTestItemsOut() {

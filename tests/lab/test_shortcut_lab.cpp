@@ -102,6 +102,10 @@ private slots:
         for (const auto& row : a.probe["sweep"])
             QVERIFY(row["method"]["shortcut_overlap"].get<std::int64_t>() <= row["k"].get<std::int64_t>());
         QVERIFY(report.find("reserved second-stage neurons") != std::string::npos);
+        // The tag-free floor: with the tags cut out, no answer can follow them more than by chance of
+        // the skill's errors, and it is measured on every conflict item.
+        QVERIFY(a.probe["tags_removed"]["cue_following"].get<double>() >= 0.0);
+        QVERIFY(a.probe["tags_removed"]["cue_following"].get<double>() + a.probe["tags_removed"]["conflict_accuracy"].get<double>() <= 1.0);
     }
 
     // The reserved neurons: a seeded choice of k per layer; the skill stage trains every other neuron,
