@@ -67,6 +67,7 @@ nlohmann::json LabRecipe::toJson() const {
             {"intermediate", intermediate}, {"skill_steps", skillSteps}, {"skill", skillOptions().toJson()},
             {"shortcut_mlp_layer", shortcutMlpLayer}, {"shortcut_neurons", shortcutNeurons},
             {"shortcut_attention", shortcutAttention}, {"shortcut_lr", shortcutLr},
+            {"shortcut_attention_lr", shortcutAttentionLr},
             {"pretrain", pretrainOptions().toJson()}};
 }
 
@@ -115,6 +116,7 @@ LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source
         }
         else if (key == "shortcut_neurons") i32(key, r.shortcutNeurons);
         else if (key == "shortcut_lr") real(key, r.shortcutLr);
+        else if (key == "shortcut_attention_lr") real(key, r.shortcutAttentionLr);
         else if (key == "cue") {
             if (!value.is_string()) throw FormatError(source + ": 'cue' must be \"pair\" or \"single\"");
             r.cue = value.get<std::string>();
@@ -153,6 +155,7 @@ void LabRecipe::validate() const {
              shortcutAttention == "none",
          "shortcut_attention must be \"full\", \"routing\", \"routing-first\" or \"none\"");
     need(shortcutLr >= 0 && shortcutLr < 1, "shortcut_lr must be in [0, 1)");
+    need(shortcutAttentionLr >= 0 && shortcutAttentionLr < 1, "shortcut_attention_lr must be in [0, 1)");
     need(cue == "pair" || cue == "single", "cue must be \"pair\" or \"single\"");
     need(pretrainWorkers >= 1 && pretrainWorkers <= 64, "pretrain_workers must be in [1, 64]");
     need(pretrainLr > 0 && pretrainLr < 1, "pretrain_lr must be in (0, 1)");
@@ -163,6 +166,7 @@ train::TrainOptions LabRecipe::skillOptions() const {
     t.trainablePrefixes.clear();
     t.trainableNeurons.reset();
     t.adamw.lr = pretrainLr;
+    t.lrScales.clear();
     if (shortcutNeurons > 0) {
         const prune::PruneMask reserved = shortcutNeuronMask();
         prune::PruneMask rest(layers, intermediate);
@@ -204,6 +208,9 @@ train::TrainOptions LabRecipe::pretrainOptions() const {
         }
         t.trainableNeurons = shortcutNeuronMask();
         if (shortcutLr > 0) t.adamw.lr = shortcutLr;
+        if (shortcutAttentionLr > 0)
+            for (int l = 0; l < layers; ++l)
+                t.lrScales["model.layers." + std::to_string(l) + ".self_attn."] = shortcutAttentionLr / t.adamw.lr;
     }
     t.padId = kPadId;
     return t;

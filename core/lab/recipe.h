@@ -53,6 +53,9 @@ struct LabRecipe {
     // "routing-first" (the query and key projections of layer 0 only) or "none".
     std::string shortcutAttention = "full";
     double shortcutLr = 0;  // > 0: the second stage's peak learning rate (else pretrainLr)
+    // > 0: the second stage's peak learning rate for attention (else the stage's): the reserved neurons
+    // can learn fast while the routing the skill relies on moves slowly.
+    double shortcutAttentionLr = 0;
     std::uint64_t pretrainSeed = 1;
 
     static LabRecipe defaults() { return {}; }

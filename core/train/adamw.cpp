@@ -37,6 +37,9 @@ AdamW::AdamW(std::vector<Param> params, AdamWOptions options) : params_(std::mov
     for (std::size_t i = 0; i < params_.size(); ++i) {
         if (!params_[i].tensor.defined()) throw InvalidArgument("AdamW: parameter " + std::to_string(i) + " is undefined");
         if (params_[i].keep.defined()) hold(i, params_[i].keep);
+        if (!(params_[i].lrScale >= 0.0) || !std::isfinite(params_[i].lrScale))
+            throw InvalidArgument("AdamW: parameter " + std::to_string(i) + " has learning-rate scale " +
+                                  std::to_string(params_[i].lrScale) + " (expected a finite value >= 0)");
         if (params_[i].train.defined()) {
             if (!broadcastsTo(params_[i].train, params_[i].tensor))
                 throw ShapeError("AdamW: train multiplier of shape " + std::string(c10::str(params_[i].train.sizes())) +
@@ -79,9 +82,11 @@ void AdamW::applyKeep(std::size_t i) {
 void AdamW::step(double lr) {
     at::NoGradGuard noGrad;
     const double b1 = options_.beta1, b2 = options_.beta2;
+    const double baseLr = lr;
     for (std::size_t i = 0; i < params_.size(); ++i) {
         Param& p = params_[i];
         if (!p.tensor.grad().defined()) continue;
+        lr = baseLr * p.lrScale;
         State& s = state_[i];
         if (p.keep.defined()) p.tensor.mutable_grad().mul_(p.keep);
         if (p.train.defined()) p.tensor.mutable_grad().mul_(p.train);

@@ -36,6 +36,7 @@ public:
         // Optional multiplier broadcastable to tensor: 1 where the entry trains, 0 where it is frozen
         // (its gradient, moments and weight decay are multiplied by 0, so it keeps its value bit for bit).
         at::Tensor train;
+        double lrScale = 1.0;     // this tensor's learning rate is lr * lrScale (a torch param group's lr)
     };
 
     AdamW(std::vector<Param> params, AdamWOptions options);

@@ -51,6 +51,9 @@ void TrainOptions::validate() const {
     if (workers < 1 || workers > 256) bad("workers", std::to_string(workers), "in [1, 256]");
     for (const std::string& p : trainablePrefixes)
         if (p.empty()) bad("trainable", "\"\"", "non-empty name prefixes");
+    for (const auto& [prefix, scale] : lrScales)
+        if (prefix.empty() || !(scale > 0.0) || !std::isfinite(scale))
+            bad("lr_scales", "\"" + prefix + "\": " + std::to_string(scale), "non-empty prefixes with finite scales > 0");
     if (trainableNeurons && trainableNeurons->empty()) bad("trainable_neurons", "an empty mask", "at least one neuron");
     if (warmupSteps < 0) bad("warmup_steps", std::to_string(warmupSteps), ">= 0");
     if (!(minLrRatio >= 0.0 && minLrRatio <= 1.0)) bad("min_lr_ratio", std::to_string(minLrRatio), "in [0, 1]");
@@ -78,6 +81,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"grad_accumulation", gradAccumulation},
             {"workers", workers},
             {"trainable", trainablePrefixes},
+            {"lr_scales", lrScales},
             {"trainable_neurons", trainableNeurons ? trainableNeurons->toJson() : nlohmann::json(nullptr)},
             {"max_grad_norm", maxGradNorm},
             {"seed", seed},
@@ -121,6 +125,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& j, const std::string& 
     get("grad_accumulation", o.gradAccumulation);
     get("workers", o.workers);
     get("trainable", o.trainablePrefixes);
+    get("lr_scales", o.lrScales);
     if (j.contains("trainable_neurons") && !j.at("trainable_neurons").is_null())
         o.trainableNeurons = prune::PruneMask::fromJson(j.at("trainable_neurons"), source + ": trainable_neurons");
     get("max_grad_norm", o.maxGradNorm);
@@ -306,6 +311,12 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
         if (it != keeps.end()) q.keep = it->second;
         const auto tr = trains.find(p.name);
         if (tr != trains.end()) q.train = tr->second;
+        std::size_t longest = 0;
+        for (const auto& [prefix, scale] : options.lrScales)
+            if (prefix.size() > longest && p.name.rfind(prefix, 0) == 0) {
+                longest = prefix.size();
+                q.lrScale = scale;
+            }
         params.push_back(q);
         tensors.push_back(p.tensor);
     }

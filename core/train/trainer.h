@@ -15,6 +15,7 @@
 // training logits with and without the activation mask are identical.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,9 @@ struct TrainOptions {
     // outside the MLP neuron weights follow `trainablePrefixes` as usual. JSON "trainable_neurons":
     // a PruneMask object (null: every neuron).
     std::optional<prune::PruneMask> trainableNeurons;
+    // Learning-rate multipliers by parameter-name prefix (the longest matching prefix wins; others 1),
+    // as torch parameter groups with their own lr. JSON "lr_scales": {"prefix": scale, ...}.
+    std::map<std::string, double> lrScales;
     double maxGradNorm = 1.0;  // 0 disables clipping
     std::uint64_t seed = 0;
     std::int64_t padId = 0;

@@ -269,6 +269,35 @@ private slots:
         QVERIFY_EXCEPTION_THROWN(train::train(*model, examples, {}, o), ShapeError);
     }
 
+    // A learning-rate scale is a parameter group's own lr: scale 0.5 at lr 2e-3 trains that tensor exactly
+    // as lr 1e-3 does; the longest matching prefix wins; bad scales are refused.
+    void lrScalesActPerParameter() {
+        PROMINENCE_REQUIRE_SHARED(dir, "fixtures/models/llama-tiny");
+        const auto examples = randomLmExamples(40, 8, 29);
+        auto a = Model::load(dir.toStdString());
+        auto b = Model::load(dir.toStdString());
+        TrainOptions o = quickOptions();
+        o.maxGradNorm = 0;  // clipping couples tensors through the global norm
+        o.trainablePrefixes = {"model.layers.1.mlp."};
+        o.adamw.lr = 2e-3;
+        o.lrScales = {{"model.layers.1.", 4.0}, {"model.layers.1.mlp.", 0.5}};  // the longer prefix wins
+        train::train(*a, examples, {}, o);
+        o.adamw.lr = 1e-3;
+        o.lrScales.clear();
+        train::train(*b, examples, {}, o);
+        const auto pa = a->namedParameters(), pb = b->namedParameters();
+        int compared = 0;
+        for (std::size_t i = 0; i < pa.size(); ++i) {
+            QVERIFY2(at::allclose(pa[i].tensor, pb[i].tensor, 0.0, 1e-7), pa[i].name.c_str());
+            compared += pa[i].name.rfind("model.layers.1.mlp.", 0) == 0;
+        }
+        QCOMPARE(compared, 3);
+        QCOMPARE(TrainOptions::fromJson({{"lr_scales", {{"model.", 0.25}}}}, "t").lrScales.at("model."), 0.25);
+        o.lrScales = {{"model.", 0.0}};
+        QVERIFY_EXCEPTION_THROWN(train::train(*a, examples, {}, o), InvalidArgument);
+        QVERIFY_EXCEPTION_THROWN(TrainOptions::fromJson({{"lr_scales", {{"model.", "fast"}}}}, "t"), FormatError);
+    }
+
     void maxStepsAndScheduleAreFollowed() {
         PROMINENCE_REQUIRE_SHARED(dir, "fixtures/models/llama-tiny");
         auto m = Model::load(dir.toStdString());
