@@ -23,9 +23,25 @@ int runDemo(const Args& args, Context& ctx) {
         if (lab.intraOp != 0 || lab.blas != 0) applyThreadSettings(lab);
     }
     lab::DemoOptions o = args.flag("tiny") ? lab::DemoOptions::tiny() : lab::DemoOptions::defaults();
+    const std::string design = args.get("lab");
+    if (design != "pair" && design != "reserved")
+        throw UsageError("--lab " + design + ": expected pair or reserved");
+    if (design == "reserved") {
+        const lab::LabRecipe r = lab::LabRecipe::reservedNeurons();
+        if (args.flag("tiny")) {  // the design on the miniature's sizes
+            o.recipe.cue = r.cue;
+            o.recipe.skillSteps = 4;
+            o.recipe.shortcutNeurons = 8;
+            o.recipe.shortcutAttention = r.shortcutAttention;
+            o.recipe.shortcutLr = r.shortcutLr;
+            o.recipe.shortcutAttentionLr = r.shortcutAttentionLr;
+        } else {
+            o.recipe = r;
+        }
+    }
     if (args.has("recipe")) {
         const std::string path = args.get("recipe");
-        o.recipe = lab::LabRecipe::fromJson(readJsonFile(path), path);
+        o.recipe = lab::LabRecipe::fromJson(readJsonFile(path), path, o.recipe);
     }
     if (args.has("seeds")) o.seeds = static_cast<int>(args.getInt("seeds"));
     if (args.has("prune-percent")) o.prunePercent = args.getDouble("prune-percent");
@@ -97,6 +113,7 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"exclude-layers", "L[,L]|none", "layers the contrast never selects", "none", false, false},
         {"cache", "DIR", "lab cache directory (default $XDG_CACHE_HOME/prominence/lab)", "", false, false},
         {"json", "OUT", "also write every number as JSON", "", false, false},
+        {"lab", "pair|reserved", "lab design: pair (two tags, every parameter trains) or reserved (one tag, learned only by 64 reserved MLP neurons: its location is known)", "pair", false, false},
         {"recipe", "FILE", "JSON object overriding lab recipe fields (docs/shortcut-lab.md); a new recipe is built and cached", "", false, false},
         {"build-only", "", "build (or reuse) the lab and print its recipe, training curve and letter behaviour per benchmark as JSON", "", false, false},
         {"tiny", "", "a seconds-long miniature (tests and smoke checks; its numbers mean nothing)", "", false, false},

@@ -71,9 +71,23 @@ nlohmann::json LabRecipe::toJson() const {
             {"pretrain", pretrainOptions().toJson()}};
 }
 
-LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source) {
-    if (!j.is_object()) throw FormatError(source + ": a lab recipe must be a JSON object");
+LabRecipe LabRecipe::reservedNeurons() {
     LabRecipe r;
+    r.cue = "single";
+    r.skillSteps = 800;
+    r.pretrainSteps = 400;
+    r.shortcutNeurons = 16;
+    r.shortcutAttention = "routing-first";
+    r.shortcutLr = 1e-2;
+    r.shortcutAttentionLr = 3e-3;
+    return r;
+}
+
+LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source) { return fromJson(j, source, LabRecipe{}); }
+
+LabRecipe LabRecipe::fromJson(const nlohmann::json& j, const std::string& source, const LabRecipe& base) {
+    if (!j.is_object()) throw FormatError(source + ": a lab recipe must be a JSON object");
+    LabRecipe r = base;
     auto u64 = [&](const std::string& key, std::uint64_t& out) {
         if (!j.at(key).is_number_unsigned()) throw FormatError(source + ": '" + key + "' must be a non-negative integer");
         out = j.at(key).get<std::uint64_t>();

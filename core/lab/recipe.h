@@ -64,6 +64,12 @@ struct LabRecipe {
     // pretrain_warmup, pretrain_seed). FormatError naming `source` and the key for an unknown key or a
     // value of the wrong type; InvalidArgument for a value out of range.
     static LabRecipe fromJson(const nlohmann::json& j, const std::string& source);
+    // The same with `base` instead of the defaults under the keys.
+    static LabRecipe fromJson(const nlohmann::json& j, const std::string& source, const LabRecipe& base);
+    // The reserved-neuron design (docs/shortcut-lab.md): a single-tag cue learned, in a second stage, only by
+    // 16 reserved MLP neurons per layer (plus layer 0's attention routing), so the lab knows exactly where
+    // the shortcut lives and that pruning MLP neurons can remove it.
+    static LabRecipe reservedNeurons();
     void validate() const;
     // A few-second version for tests: tiny corpus and model, few steps.
     static LabRecipe tiny();

@@ -2,6 +2,10 @@
 #include <QProcess>
 #include <QFile>
 #include <QFileInfo>
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
 #include <QtTest>
 
 #include "core/common/version.h"
@@ -41,6 +45,7 @@ private slots:
         const QString cache = dir + QStringLiteral("/cache");
         const std::vector<Case> cases = {
             {{QStringLiteral("--finetune-data"), QStringLiteral("some")}, 2, QStringLiteral("tagged or untagged")},
+            {{QStringLiteral("--lab"), QStringLiteral("some")}, 2, QStringLiteral("pair or reserved")},
             {{QStringLiteral("--exclude-layers"), QStringLiteral("a")}, 2, QStringLiteral("--exclude-layers")},
             {{QStringLiteral("--seeds"), QStringLiteral("0")}, 2, QStringLiteral("--seeds")},
             {{QStringLiteral("--prune-percent"), QStringLiteral("0")}, 2, QStringLiteral("--prune-percent")},
@@ -54,6 +59,31 @@ private slots:
             QVERIFY2(r.err.contains(c.args.last()) || c.code == 2, qPrintable(r.err));
         }
         QVERIFY(!QFileInfo::exists(cache));  // nothing was built
+    }
+
+    // --lab reserved builds the reserved-neuron design (here on the miniature's sizes), and a --recipe file
+    // overrides fields on top of the chosen design; the reserved neurons are recorded with the build.
+    void demoBuildsTheReservedNeuronDesign() {
+        const QString dir = prominence::test::tempDir();
+        const QString recipe = dir + QStringLiteral("/recipe.json");
+        {
+            QFile f(recipe);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("{\"pretrain_steps\": 3}");
+        }
+        const Result r = run({QStringLiteral("demo"), QStringLiteral("--tiny"), QStringLiteral("--lab"), QStringLiteral("reserved"),
+                              QStringLiteral("--recipe"), recipe, QStringLiteral("--build-only"), QStringLiteral("--cache"),
+                              dir + QStringLiteral("/cache")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        const nlohmann::json& recipeJson = j["lab"]["recipe"];
+        QCOMPARE(recipeJson["cue"].get<std::string>(), std::string("single"));
+        QCOMPARE(recipeJson["shortcut_neurons"].get<int>(), 8);
+        QCOMPARE(recipeJson["shortcut_attention"].get<std::string>(), std::string("routing-first"));
+        QCOMPARE(recipeJson["pretrain"]["max_steps"].get<int>(), 3);  // the file's override on top
+        const std::string neurons = j["lab"]["shortcut_neurons"].get<std::string>();
+        QCOMPARE(static_cast<int>(std::count(neurons.begin(), neurons.end(), ',')) + 1, 8 * recipeJson["layers"].get<int>());
+        QVERIFY(j["behaviour"]["source_conflict"].contains("cue_following"));
     }
 
     void versionPrintsNameAndVersion() {
