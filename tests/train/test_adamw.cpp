@@ -24,7 +24,7 @@ private slots:
         o.lr = 0.1;
         o.weightDecay = 0.5;
         o.eps = 1e-8;
-        AdamW opt({{p, true, {}}}, o);
+        AdamW opt({{p, true, {}, {}, 1.0}}, o);
         opt.step(o.lr);
         const double expected[] = {1.0 * 0.95 - 0.1 * 0.3 / (0.3 + 1e-8), -2.0 * 0.95 + 0.1 * 4.0 / (4.0 + 1e-8),
                                    0.5 * 0.95 - 0.1 * 1e-3 / (1e-3 + 1e-8)};
@@ -37,7 +37,7 @@ private slots:
         // changing gradient and learning rate, compared element by element in double.
         const AdamWOptions o{0.05, 0.8, 0.95, 1e-6, 0.1};
         at::Tensor p = at::tensor({0.7, -1.3}, at::kDouble).requires_grad_(true);
-        AdamW opt({{p, true, {}}}, o);
+        AdamW opt({{p, true, {}, {}, 1.0}}, o);
         double ref[2] = {0.7, -1.3}, m[2] = {0, 0}, v[2] = {0, 0};
         for (int t = 1; t <= 25; ++t) {
             const double lr = o.lr * (1.0 - t / 50.0);
@@ -61,7 +61,7 @@ private slots:
     void noDecayWhenSwitchedOff() {
         at::Tensor p = at::tensor({2.0}, at::kDouble).requires_grad_(true);
         p.mutable_grad() = at::tensor({0.0}, at::kDouble);
-        AdamW opt({{p, false, {}}}, {0.1, 0.9, 0.999, 1e-8, 0.5});
+        AdamW opt({{p, false, {}, {}, 1.0}}, {0.1, 0.9, 0.999, 1e-8, 0.5});
         opt.step(0.1);
         QCOMPARE(p.item<double>(), 2.0);  // zero gradient, no decay: unchanged
     }
@@ -70,7 +70,7 @@ private slots:
         // A held entry with a large gradient and a non-zero start: zeroed at hold(), never revived.
         at::Tensor p = at::tensor({1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f}).view({2, 3}).requires_grad_(true);
         const at::Tensor keep = at::tensor({1.0f, 0.0f, 1.0f}).view({1, 3});
-        AdamW opt({{p, true, keep}}, {0.01, 0.9, 0.999, 1e-8, 0.1});
+        AdamW opt({{p, true, keep, {}, 1.0}}, {0.01, 0.9, 0.999, 1e-8, 0.1});
         QCOMPARE(p.select(1, 1).abs().max().item<float>(), 0.0f);
         for (int t = 0; t < 10; ++t) {
             p.mutable_grad() = at::full({2, 3}, 5.0f - t);
@@ -81,6 +81,40 @@ private slots:
         }
         QVERIFY(p[0][0].item<float>() < 1.0f);  // the others trained
         QVERIFY_THROWS_EXCEPTION(ShapeError, opt.hold(0, at::ones({4})));
+    }
+
+    void frozenEntriesKeepTheirValues() {
+        // Frozen entries (train multiplier 0) keep their value bit for bit despite gradient and weight decay;
+        // maskGradients() zeroes their gradient before clipping; a bad multiplier or scale is refused.
+        at::Tensor p = at::tensor({1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f}).view({2, 3}).requires_grad_(true);
+        const at::Tensor before = p.detach().clone();
+        const at::Tensor train = at::tensor({1.0f, 0.0f, 1.0f}).view({1, 3});
+        AdamW opt({{p, true, {}, train, 1.0}}, {0.01, 0.9, 0.999, 1e-8, 0.5});
+        for (int t = 0; t < 5; ++t) {
+            p.mutable_grad() = at::full({2, 3}, 2.0f + t);
+            opt.maskGradients();
+            QCOMPARE(p.grad().select(1, 1).abs().max().item<float>(), 0.0f);
+            opt.step(0.01);
+        }
+        QVERIFY(at::equal(p.detach().select(1, 1), before.select(1, 1)));
+        QVERIFY((p.detach().select(1, 0) < before.select(1, 0)).all().item<bool>());
+        at::Tensor q = at::zeros({2, 3}).requires_grad_(true);
+        QVERIFY_THROWS_EXCEPTION(ShapeError, AdamW({{q, true, {}, at::ones({4}), 1.0}}, {}));
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, AdamW({{q, true, {}, {}, -1.0}}, {}));
+    }
+
+    void lrScaleIsTheTensorsOwnLearningRate() {
+        at::Tensor a = at::tensor({1.0, -2.0}, at::kDouble).requires_grad_(true);
+        at::Tensor b = a.detach().clone().requires_grad_(true);
+        AdamW scaled({{a, true, {}, {}, 0.25}}, {0.1, 0.9, 0.999, 1e-8, 0.1});
+        AdamW plain({{b, true, {}, {}, 1.0}}, {0.1, 0.9, 0.999, 1e-8, 0.1});
+        for (int t = 0; t < 4; ++t) {
+            a.mutable_grad() = at::tensor({0.5 + t, -1.0}, at::kDouble);
+            b.mutable_grad() = a.grad().clone();
+            scaled.step(0.08);
+            plain.step(0.02);
+        }
+        QVERIFY(at::equal(a, b));
     }
 
     void clipsGlobalNorm() {
