@@ -27,16 +27,11 @@ int runDemo(const Args& args, Context& ctx) {
     if (design != "pair" && design != "reserved")
         throw UsageError("--lab " + design + ": expected pair or reserved");
     if (design == "reserved") {
-        const lab::LabRecipe r = lab::LabRecipe::reservedNeurons();
         if (args.flag("tiny")) {  // the design on the miniature's sizes
-            o.recipe.cue = r.cue;
+            o.recipe.useReservedNeuronDesign(8);
             o.recipe.skillSteps = 4;
-            o.recipe.shortcutNeurons = 8;
-            o.recipe.shortcutAttention = r.shortcutAttention;
-            o.recipe.shortcutLr = r.shortcutLr;
-            o.recipe.shortcutAttentionLr = r.shortcutAttentionLr;
         } else {
-            o.recipe = r;
+            o.recipe = lab::LabRecipe::reservedNeurons();
         }
     }
     if (args.has("recipe")) {

@@ -71,15 +71,20 @@ nlohmann::json LabRecipe::toJson() const {
             {"pretrain", pretrainOptions().toJson()}};
 }
 
+void LabRecipe::useReservedNeuronDesign(int neuronsPerLayer) {
+    cue = "single";
+    shortcutMlpLayer = -1;
+    shortcutNeurons = neuronsPerLayer;
+    shortcutAttention = "routing-first";
+    shortcutLr = 1e-2;
+    shortcutAttentionLr = 3e-3;
+}
+
 LabRecipe LabRecipe::reservedNeurons() {
     LabRecipe r;
-    r.cue = "single";
+    r.useReservedNeuronDesign(16);
     r.skillSteps = 800;
     r.pretrainSteps = 400;
-    r.shortcutNeurons = 16;
-    r.shortcutAttention = "routing-first";
-    r.shortcutLr = 1e-2;
-    r.shortcutAttentionLr = 3e-3;
     return r;
 }
 

@@ -70,6 +70,9 @@ struct LabRecipe {
     // 16 reserved MLP neurons per layer (plus layer 0's attention routing), so the lab knows exactly where
     // the shortcut lives and that pruning MLP neurons can remove it.
     static LabRecipe reservedNeurons();
+    // Switches this recipe to that design (cue, reserved neurons per layer, second-stage training and
+    // learning rates), keeping its sizes and step counts.
+    void useReservedNeuronDesign(int neuronsPerLayer);
     void validate() const;
     // A few-second version for tests: tiny corpus and model, few steps.
     static LabRecipe tiny();

@@ -79,14 +79,13 @@ void AdamW::applyKeep(std::size_t i) {
     }
 }
 
-void AdamW::step(double lr) {
+void AdamW::step(double baseLr) {
     at::NoGradGuard noGrad;
     const double b1 = options_.beta1, b2 = options_.beta2;
-    const double baseLr = lr;
     for (std::size_t i = 0; i < params_.size(); ++i) {
         Param& p = params_[i];
         if (!p.tensor.grad().defined()) continue;
-        lr = baseLr * p.lrScale;
+        const double lr = baseLr * p.lrScale;
         State& s = state_[i];
         if (p.keep.defined()) p.tensor.mutable_grad().mul_(p.keep);
         if (p.train.defined()) p.tensor.mutable_grad().mul_(p.train);

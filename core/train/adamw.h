@@ -41,7 +41,7 @@ public:
 
     AdamW(std::vector<Param> params, AdamWOptions options);
 
-    // One update with learning rate `lr` from each parameter's .grad() (a missing grad counts as 0,
+    // One update with learning rate `lr` (times each parameter's lrScale) from each parameter's .grad() (a missing grad counts as 0,
     // as torch skips such parameters: their moments and the step count still advance here only for
     // parameters that have a gradient, exactly as torch keeps a per-parameter step).
     void step(double lr);

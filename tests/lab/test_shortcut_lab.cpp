@@ -48,11 +48,8 @@ private slots:
         const std::string dir = test::tempDir().toStdString() + (reserved ? "/reserved" : "/pair");
         lab::DemoOptions o = lab::DemoOptions::tiny();
         if (reserved) {
-            o.recipe.cue = "single";
+            o.recipe.useReservedNeuronDesign(8);  // the second stage trains only these and layer 0's routing
             o.recipe.skillSteps = 4;
-            o.recipe.shortcutNeurons = 8;  // the second stage trains only these and layer 0's routing
-            o.recipe.shortcutAttention = "routing-first";
-            o.recipe.shortcutLr = 1e-2;
         }
         o.cacheRoot = dir + "/cache-a";
         o.workspacePath = dir + "/a.prominence";
