@@ -70,25 +70,35 @@ nlohmann::json itemJson(const ItemScore& s) {
     return j;
 }
 
-workspace::Id storeEvalRun(workspace::Workspace& ws, const Model& model, const EvalRunInfo& info,
-                           const EvalResult& result) {
+workspace::ModelRecord modelRecord(const Model& model, const std::string& modelDir) {
     workspace::ModelRecord mr;
-    mr.path = fs::absolute(info.modelDir).string();
-    mr.name = fs::path(info.modelDir).filename().string();
+    mr.path = fs::absolute(modelDir).string();
+    mr.name = fs::path(modelDir).filename().string();
     mr.architecture = model.config().modelType;
-    mr.configHash = hashPath((fs::path(info.modelDir) / "config.json").string());
+    mr.configHash = hashPath((fs::path(modelDir) / "config.json").string());
     mr.info = {{"layers", model.numLayers()}, {"hidden_size", model.hiddenSize()},
                {"intermediate_size", model.intermediateSize()}, {"vocab_size", model.vocabSize()},
                {"parameters", model.parameterCount()}, {"dtype", model.storedDtype()}};
-    const workspace::Id modelId = ws.addModel(mr);
+    return mr;
+}
 
+workspace::BenchmarkRecord benchmarkRecord(const std::string& benchmarkPath, const std::string& format,
+                                           const nlohmann::json& fieldMapping, std::int64_t itemCount) {
     workspace::BenchmarkRecord br;
-    br.path = fs::absolute(info.benchmarkPath).string();
-    br.name = fs::path(info.benchmarkPath).filename().string();
-    br.hash = hashPath(info.benchmarkPath);
-    br.format = info.benchmarkFormat;
-    br.fieldMapping = info.fieldMapping;
-    br.itemCount = info.benchmarkItems;
+    br.path = fs::absolute(benchmarkPath).string();
+    br.name = fs::path(benchmarkPath).filename().string();
+    br.hash = hashPath(benchmarkPath);
+    br.format = format;
+    br.fieldMapping = fieldMapping;
+    br.itemCount = itemCount;
+    return br;
+}
+
+workspace::Id storeEvalRun(workspace::Workspace& ws, const Model& model, const EvalRunInfo& info,
+                           const EvalResult& result) {
+    const workspace::Id modelId = ws.addModel(modelRecord(model, info.modelDir));
+    const workspace::BenchmarkRecord br =
+        benchmarkRecord(info.benchmarkPath, info.benchmarkFormat, info.fieldMapping, info.benchmarkItems);
     const workspace::Id benchmarkId = ws.addBenchmark(br);
 
     workspace::RunStart start;

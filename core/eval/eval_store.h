@@ -18,6 +18,13 @@ struct EvalRunInfo {
     nlohmann::json params = nlohmann::json::object();  // every option that determines the result
 };
 
+// The rows storeEvalRun adds for a model and a benchmark (also used to register one without an eval):
+// the model's path made absolute, its architecture, layer sizes and config.json hash; the benchmark's
+// absolute path, hash, format, field mapping and item count.
+workspace::ModelRecord modelRecord(const Model& model, const std::string& modelDir);
+workspace::BenchmarkRecord benchmarkRecord(const std::string& benchmarkPath, const std::string& format,
+                                           const nlohmann::json& fieldMapping, std::int64_t itemCount);
+
 // Adds (or finds) the model and benchmark, writes a completed 'eval' run with every item; returns the
 // run id. The benchmark hash is FNV-1a 64 of the file's bytes (a directory: of its files in name order).
 workspace::Id storeEvalRun(workspace::Workspace& ws, const Model& model, const EvalRunInfo& info,
