@@ -1,28 +1,26 @@
 // prominence-cli attribute: Integrated Gradients per MLP neuron for one sequence, to safetensors
 // (sequence form), or over stored selections with aggregated matrices and contrast written to the
-// workspace (dataset form).
+// workspace (dataset form, study::runAttribute).
 #include <nlohmann/json.hpp>
 
-#include <chrono>
-#include <fstream>
 #include <ostream>
 #include <sstream>
 
 #include "app/cli/command.h"
 #include "app/cli/progress_bar.h"
-#include "core/attribution/baseline.h"
-#include "core/attribution/dataset_attribution.h"
+#include "app/cli/study_call.h"
 #include "core/attribution/neuron_ig.h"
 #include "core/common/error.h"
 #include "core/model/model.h"
 #include "core/model/safetensors.h"
-#include "core/tokenizer/tokenizer.h"
-#include "core/workspace/workspace.h"
+#include "core/study/attribute_step.h"
 
 namespace prominence::cli {
 namespace {
 
 using namespace prominence::attribution;
+
+const study::AttributeParams kDefaults;
 
 // One unpadded sequence from forward's input format; padding and custom positions have no meaning
 // for a single-item attribution, so they are refused rather than silently ignored.
@@ -103,14 +101,6 @@ std::vector<int> layerList(const std::string& text, const std::string& option) {
     return out;
 }
 
-// The model behind a selection's eval run, unless --model names one.
-std::string modelDirFor(workspace::Workspace& ws, workspace::Id evalRunId, const Args& args) {
-    if (args.has("model")) return args.get("model");
-    const workspace::RunRecord run = ws.run(evalRunId);
-    if (!run.modelId) throw UsageError("eval run " + std::to_string(evalRunId) + " records no model: give --model DIR");
-    return ws.model(*run.modelId).path;
-}
-
 AttributionParams datasetParams(const Args& args) {
     AttributionParams p;
     p.ig.steps = static_cast<int>(args.getInt("steps"));
@@ -124,8 +114,8 @@ AttributionParams datasetParams(const Args& args) {
     return p;
 }
 
-// The dataset form: attribute stored selections, aggregate, contrast. Everything goes to the workspace;
-// a JSON summary goes to stdout.
+// The dataset form: attribute stored selections, aggregate, contrast (study::runAttribute). Everything
+// goes to the workspace; a JSON summary goes to stdout.
 int datasetForm(const Args& args, Context& ctx) {
     for (const char* sequenceOnly : {"input", "target-token", "position", "output"})
         if (args.has(sequenceOnly))
@@ -133,133 +123,30 @@ int datasetForm(const Args& args, Context& ctx) {
     const bool resume = args.has("resume");
     if (resume == args.has("selection"))
         throw UsageError("the dataset form needs exactly one of --selection ID (a new run) or --resume RUN");
-    const auto started = std::chrono::steady_clock::now();
-    workspace::Workspace ws = workspace::Workspace::open(args.get("workspace"));
-    const std::vector<std::int64_t> refSelections = idList(args, "reference-selection");
-    const std::vector<std::int64_t> refRuns = idList(args, "reference-run");
-    ContrastParams cp;
+    study::AttributeParams p;
+    p.workspacePath = args.get("workspace");
+    p.referenceSelections = idList(args, "reference-selection");
+    p.referenceRuns = idList(args, "reference-run");
+    ContrastParams& cp = p.contrast;
     cp.method = asUsage([&] { return parseContrastMethod(args.get("contrast")); });
     cp.statistic = asUsage([&] { return parseStatistic(args.get("statistic")); });
     cp.topPercentIn = cp.topPercentRef = args.getDouble("top-percent");
     if (args.has("exclude-layers")) cp.excludeLayers = layerList(args.get("exclude-layers"), "exclude-layers");
     asUsage([&] { cp.validate(); return 0; });
-
-    // The in-domain selection (or the run to resume) decides the model.
-    workspace::Id mainSelection = 0;
-    nlohmann::json resumedParams;
     if (resume) {
-        const workspace::RunRecord run = ws.run(args.getInt("resume"));
-        if (run.kind != "attribution") throw UsageError("--resume " + std::to_string(run.id) + ": run is a '" + run.kind + "' run, not an attribution run");
-        mainSelection = run.params.value("selection_id", workspace::Id{0});
-        resumedParams = run.params;
+        p.resumeRunId = args.getInt("resume");
     } else {
-        mainSelection = args.getInt("selection");
+        p.selectionId = args.getInt("selection");
+        p.attribution = datasetParams(args);
     }
-    const workspace::Selection sel = ws.selection(mainSelection);
-    const std::string modelDir = modelDirFor(ws, sel.runId, args);
-    const auto model = Model::load(modelDir);
-    const Tokenizer tok = Tokenizer::load(modelDir);
+    p.modelDir = args.get("model");
+    p.aggregate.frequencyThreshold = args.getDouble("freq-threshold");
+    p.storeVectors = !args.flag("no-vectors");
+    p.name = args.get("name");
+    p.top = args.getInt("top");
     Progress progress(stderrProgress());
-
-    AttributionParams params = resume ? AttributionParams::fromJson(resumedParams.at("attribution")) : datasetParams(args);
-    AggregateParams agg;
-    agg.frequencyThreshold = args.getDouble("freq-threshold");
-    asUsage([&] { params.validate(model->numLayers()); agg.validate(); return 0; });
-
-    // The mean baseline is one vector per layer shared by every dataset of the invocation (so the
-    // contrast compares like with like): the mean activation over all their selected items.
-    std::vector<std::int64_t> baselineSelections = {mainSelection};
-    baselineSelections.insert(baselineSelections.end(), refSelections.begin(), refSelections.end());
-    if (resume && resumedParams.contains("baseline_selections"))
-        baselineSelections = resumedParams.at("baseline_selections").get<std::vector<std::int64_t>>();
-    std::vector<at::Tensor> meanBaseline;
-    if (params.baseline == BaselineKind::Mean) {
-        std::vector<AttributionItem> pooled;
-        for (std::int64_t id : baselineSelections) {
-            const workspace::Selection s = ws.selection(id);
-            const auto items = attributionItemsFromStored(ws.items(s.runId), s.itemIndices, tok,
-                                                          PromptEncoding::fromEvalRun(ws.run(s.runId)));
-            pooled.insert(pooled.end(), items.begin(), items.end());
-        }
-        progress.setStage("mean baseline");
-        meanBaseline = meanSiteActivations(*model, pooled, params.positions, progress);
-        std::ostringstream src;
-        src << "mean of blocks.L.mlp.post over the items of selections";
-        for (std::int64_t id : baselineSelections) src << " " << id;
-        params.baselineSource = src.str();
-    }
-
-    SelectionAttributionOptions o;
-    o.params = params;
-    o.aggregate = agg;
-    o.meanBaseline = meanBaseline;
-    o.storeVectors = !args.flag("no-vectors");
-    o.extraParams = {{"baseline_selections", baselineSelections}, {"model_dir", modelDir}};
-    if (args.has("name")) o.name = args.get("name");
-    const bool contrastWanted = !refSelections.empty() || !refRuns.empty();
-
-    nlohmann::ordered_json out;
-    SelectionAttribution main;
-    progress.setStage("attribute selection " + std::to_string(mainSelection));
-    if (resume)
-        main = resumeSelectionAttribution(ws, *model, tok, args.getInt("resume"), meanBaseline, contrastWanted, progress);
-    else
-        main = attributeSelection(ws, *model, tok, mainSelection, o, contrastWanted, progress);
-    auto runJson = [](const SelectionAttribution& a) {
-        return nlohmann::ordered_json{{"run", a.runId}, {"selection", a.selectionId}, {"dataset", a.dataset},
-                                      {"items", a.scores.items}, {"resumed_items", a.summary.skipped},
-                                      {"flagged_items", a.summary.flagged},
-                                      {"scores", {{"mean_ig", a.meanIgId}, {"mean_abs_ig", a.meanAbsIgId}, {"freq", a.freqId}}}};
-    };
-    out["attribution"] = runJson(main);
-    if (contrastWanted) {
-        try {
-            std::vector<NeuronScores> refs;
-            std::vector<std::string> names;
-            nlohmann::ordered_json refJson = nlohmann::ordered_json::array();
-            for (std::int64_t id : refSelections) {
-                progress.setStage("attribute reference selection " + std::to_string(id));
-                SelectionAttributionOptions ro = o;
-                ro.name.clear();
-                const SelectionAttribution r = attributeSelection(ws, *model, tok, id, ro, false, progress);
-                refs.push_back(r.scores);
-                names.push_back(r.dataset);
-                refJson.push_back(runJson(r));
-            }
-            for (std::int64_t id : refRuns) {
-                refs.push_back(loadStoredScores(ws, id));
-                const workspace::RunRecord r = ws.run(id);
-                names.push_back(r.params.value("dataset", "run" + std::to_string(id)));
-                refJson.push_back({{"run", id}, {"dataset", names.back()}, {"items", refs.back().items}, {"stored", true}});
-            }
-            std::vector<const NeuronScores*> refPtrs;
-            for (const auto& r : refs) refPtrs.push_back(&r);
-            ContrastResult c;
-            const workspace::Id contrastId =
-                storeContrast(ws, main.runId, main.dataset, main.selectionId, main.scores, refPtrs, names, cp, &c);
-            ws.finishRun(main.runId, {{"items", main.scores.items}, {"contrast_scores", contrastId}});
-            out["references"] = refJson;
-            nlohmann::ordered_json top = nlohmann::ordered_json::array();
-            for (const auto& [layer, neuron] : topNeurons(c, args.getInt("top")))
-                top.push_back({{"layer", layer}, {"neuron", neuron},
-                               {"score", c.score[main.scores.row(layer)][neuron].item<double>()}});
-            out["contrast"] = {{"id", contrastId}, {"kind", "contrast_" + [&] {
-                                   std::string j;
-                                   for (const auto& n : names) j += (j.empty() ? "" : "+") + n;
-                                   return j;
-                               }()},
-                               {"params", cp.toJson()}, {"top", top}};
-        } catch (const Cancelled&) {
-            ws.cancelRun(main.runId, {{"items", main.scores.items}});
-            throw;
-        } catch (const std::exception& e) {
-            ws.failRun(main.runId, e.what());
-            throw;
-        }
-    }
-    out["params"] = params.toJson();
-    out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    ctx.out << out.dump(2) << "\n";
+    const study::AttributeResult r = callStudy([&] { return study::runAttribute(p, progress, stderrLog(ctx)); });
+    ctx.out << r.summary.dump(2) << "\n";
     return 0;
 }
 
@@ -358,10 +245,11 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"target-token", "ID", "token id whose log-probability is attributed", "", false, false},
         {"position", "P", "prediction position (0-based); default: the last token", "", false, false},
         {"layer", "L|all", "layer to attribute, or all", "all", false, false},
-        {"steps", "N", "integration steps", "20", false, false},
-        {"rule", "R", "integration rule", "gausslegendre", false, false},
-        {"objective", "logprob|prob|margin", "attributed function of the target token (margin: dataset form)", "logprob", false, false},
-        {"positions", "last|all", "which positions of layer L are scaled", "last", false, false},
+        {"steps", "N", "integration steps", defaultText(kDefaults.attribution.ig.steps), false, false},
+        {"rule", "R", "integration rule", ruleName(kDefaults.attribution.ig.rule), false, false},
+        {"objective", "logprob|prob|margin", "attributed function of the target token (margin: dataset form)",
+         objectiveName(kDefaults.attribution.objective), false, false},
+        {"positions", "last|all", "which positions of layer L are scaled", positionModeName(kDefaults.attribution.positions), false, false},
         {"output", "OUT.safetensors", "where to write ig.L and delta.L", "", false, false},
         {"chunk", "K", "path steps evaluated at once (bounds memory; default all)", "", false, false},
         {"workspace", "W", "dataset form: the workspace holding the selections", "", false, false},
@@ -369,13 +257,17 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"resume", "RUN", "dataset form: continue a cancelled, failed or incomplete attribution run", "", false, false},
         {"reference-selection", "ID[,ID]", "dataset form: selections of reference datasets, attributed here too", "", false, true},
         {"reference-run", "RUN[,RUN]", "dataset form: finished attribution runs used as references", "", false, true},
-        {"baseline", "zero|mean", "IG baseline (mean: dataset form)", "zero", false, false},
-        {"freq-threshold", "T", "a neuron counts for an item when IG >= T * the item's max (Dai et al.)", "0.2", false, false},
-        {"contrast", "METHOD", "difference | ratio | top_set_difference (docs/method.md)", "difference", false, false},
-        {"statistic", "S", "matrix the contrast uses: mean_ig | mean_abs_ig | frequency", "mean_ig", false, false},
-        {"top-percent", "Q", "top_set_difference: top Q% in-domain, not in any reference's top Q%", "5", false, false},
+        {"baseline", "zero|mean", "IG baseline (mean: dataset form)", baselineName(kDefaults.attribution.baseline), false, false},
+        {"freq-threshold", "T", "a neuron counts for an item when IG >= T * the item's max (Dai et al.)",
+         defaultText(kDefaults.aggregate.frequencyThreshold), false, false},
+        {"contrast", "METHOD", "difference | ratio | top_set_difference (docs/method.md)",
+         contrastMethodName(kDefaults.contrast.method), false, false},
+        {"statistic", "S", "matrix the contrast uses: mean_ig | mean_abs_ig | frequency",
+         statisticName(kDefaults.contrast.statistic), false, false},
+        {"top-percent", "Q", "top_set_difference: top Q% in-domain, not in any reference's top Q%",
+         defaultText(kDefaults.contrast.topPercentIn), false, false},
         {"exclude-layers", "L[,L]", "layers never selected and left out of normalisation", "", false, false},
-        {"top", "K", "dataset form: contrast's top neurons listed on stdout", "20", false, false},
+        {"top", "K", "dataset form: contrast's top neurons listed on stdout", defaultText(kDefaults.top), false, false},
         {"name", "NAME", "dataset form: name of the attribution run", "", false, false},
         {"no-vectors", "", "dataset form: store only f, delta and flags per item (no [neurons] vectors; no resume)", "", false, false},
     },

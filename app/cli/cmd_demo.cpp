@@ -1,11 +1,11 @@
-// prominence-cli demo: the Shortcut Lab end to end (docs/shortcut-lab.md).
+// prominence-cli demo: the Shortcut Lab end to end (docs/shortcut-lab.md; study::runDemo).
 #include <cstdlib>
-#include <fstream>
 #include <ostream>
 
 #include "app/cli/command.h"
 #include "app/cli/progress_bar.h"
-#include "core/lab/shortcut_lab.h"
+#include "app/cli/study_call.h"
+#include "core/study/demo_step.h"
 #include "core/system/runtime.h"
 
 namespace prominence::cli {
@@ -69,20 +69,17 @@ int runDemo(const Args& args, Context& ctx) {
     o.untaggedFinetune = ftData == "untagged";
     o.workspacePath = args.get("workspace");
     o.cacheRoot = args.get("cache");
+    study::DemoParams p;
+    p.options = o;
+    p.buildOnly = args.flag("build-only");
+    p.jsonPath = args.get("json");
     Progress progress(stderrProgress());
-    if (args.flag("build-only")) {
-        const lab::LabBuild b = lab::buildLab(o.recipe, o.cacheRoot.empty() ? lab::defaultCacheRoot() : o.cacheRoot, progress);
-        const nlohmann::json j = {{"lab_dir", b.dir}, {"built_now", !b.fromCache}, {"seconds", b.seconds},
-                                  {"lab", b.info}, {"behaviour", lab::measureLab(b, o.confidence, progress)}};
-        ctx.out << j.dump(2) << "\n";
+    const study::DemoResult r = callStudy([&] { return study::runDemo(p, progress, stderrLog(ctx)); });
+    if (p.buildOnly) {
+        ctx.out << r.summary.dump(2) << "\n";
         return 0;
     }
-    const lab::DemoResult r = lab::runShortcutLab(o, progress);
-    ctx.out << lab::formatDemoReport(r);
-    if (args.has("json")) {
-        std::ofstream f(args.get("json"));
-        if (!f || !(f << r.toJson().dump(2) << "\n")) throw StorageError("demo: cannot write '" + args.get("json") + "'");
-    }
+    ctx.out << r.report;
     ctx.err << "workspace: " << o.workspacePath << " (demo run " << r.workspaceRunId << ")\n";
     return 0;
 }

@@ -1,16 +1,13 @@
-// prominence-cli export: a (pruned) model as a Hugging Face checkpoint directory with prominence.json.
+// prominence-cli export: a (pruned) model as a Hugging Face checkpoint directory with prominence.json
+// (study::runExport).
 #include <cctype>
 #include <map>
-#include <optional>
 #include <ostream>
 
 #include "app/cli/command.h"
 #include "app/cli/progress_bar.h"
-#include "core/export/hf_export.h"
-#include "core/model/model.h"
-#include "core/prune/mask_store.h"
-#include "core/prune/surgery.h"
-#include "core/workspace/workspace.h"
+#include "app/cli/study_call.h"
+#include "core/study/export_step.h"
 
 namespace prominence::cli {
 namespace {
@@ -37,60 +34,20 @@ std::uint64_t parseSize(const std::string& text) {
     return static_cast<std::uint64_t>(value * it->second);
 }
 
-int runExport(const Args& args, Context& ctx) {
-    auto model = Model::load(args.get("model"));
-    prune::PruneMask mask = prune::PruneMask::forModel(*model);
-    nlohmann::json meta = {{"source_model", args.get("model")}};
-    std::optional<workspace::Workspace> ws;
-    if (args.has("workspace")) ws.emplace(workspace::Workspace::open(args.get("workspace")));
-    std::optional<workspace::Id> maskId;
-    if (args.has("mask")) {
-        if (!ws) throw UsageError("--mask needs --workspace W");
-        const prune::StoredMask stored = prune::loadMaskByRef(*ws, args.get("mask"));
-        stored.mask.checkFits(*model, "mask '" + stored.name + "'");
-        mask = stored.mask;
-        maskId = stored.id;
-        meta["mask_id"] = stored.id;
-        meta["mask_name"] = stored.name;
-        meta["provenance"] = stored.provenance;
-    }
-    if (args.has("neurons")) {
-        if (args.has("mask")) throw UsageError("give --mask or --neurons, not both");
-        try {
-            mask = prune::PruneMask::parse(args.get("neurons"), model->numLayers(), model->intermediateSize());
-        } catch (const InvalidArgument& e) {
-            throw UsageError(std::string("--neurons: ") + e.what());
-        }
-        meta["provenance"] = {{"policy", "explicit"}};
-    }
-    if (args.has("comparison")) {
-        if (!ws) throw UsageError("--comparison needs --workspace W");
-        const workspace::ComparisonRecord c = ws->comparison(args.getInt("comparison"));
-        meta["comparison"] = {{"id", c.id}, {"name", c.name}, {"cells", c.table.value("cells", nlohmann::json::array())},
-                              {"mcnemar", c.table.value("mcnemar", nlohmann::json::array())}};
-    }
-    meta["mask"] = mask.toJson();
-    meta["neurons"] = mask.format();
-    if (!mask.empty()) prune::applyWeightSurgery(*model, mask);
-    exporting::ExportOptions o;
-    o.overwrite = args.flag("overwrite");
-    o.dtype = args.get("dtype");
-    o.maxShardBytes = parseSize(args.get("max-shard-size"));
-    o.prominence = meta;
+int exportCommand(const Args& args, Context& ctx) {
+    study::ExportParams p;
+    p.modelDir = args.get("model");
+    p.outputDir = args.get("output");
+    p.workspacePath = args.get("workspace");
+    p.mask = args.get("mask");
+    p.neurons = args.get("neurons");
+    if (args.has("comparison")) p.comparisonId = args.getInt("comparison");
+    p.maxShardBytes = parseSize(args.get("max-shard-size"));
+    p.dtype = args.get("dtype");
+    p.overwrite = args.flag("overwrite");
     Progress progress(stderrProgress());
-    progress.setStage("exporting");
-    const exporting::ExportResult r = exporting::exportCheckpoint(*model, args.get("output"), o, progress);
-    if (ws) {
-        workspace::ExportRecord rec;
-        rec.maskId = maskId;
-        rec.kind = "hf_checkpoint";
-        rec.path = r.dir;
-        rec.meta = r.toJson();
-        ws->addExport(rec);
-    }
-    nlohmann::json out = r.toJson();
-    out["pruned"] = mask.size();
-    ctx.out << out.dump(2) << "\n";
+    const study::ExportResult r = callStudy([&] { return study::runExport(p, progress, stderrLog(ctx)); });
+    ctx.out << r.summary.dump(2) << "\n";
     return 0;
 }
 
@@ -112,9 +69,9 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"neurons", "L:N[,L:N...]", "neurons to remove", "", false, false},
         {"comparison", "ID", "stored comparison whose metrics go into prominence.json", "", false, false},
         {"max-shard-size", "SIZE", "shard above this size (2GB as transformers' default units)", "2GB", false, false},
-        {"dtype", "T", "stored | float32 | bfloat16 | float16", "stored", false, false},
+        {"dtype", "T", "stored | float32 | bfloat16 | float16", study::ExportParams{}.dtype, false, false},
         {"overwrite", "", "replace OUT_DIR if it exists", "", false, false},
     },
-    runExport});
+    exportCommand});
 
 }  // namespace prominence::cli

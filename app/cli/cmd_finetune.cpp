@@ -1,22 +1,16 @@
 // prominence-cli finetune: few-shot full-parameter fine-tuning on a benchmark's items, with a prune
-// mask held at exactly zero, written as a Hugging Face checkpoint.
-#include <fstream>
-#include <optional>
+// mask held at exactly zero, written as a Hugging Face checkpoint (study::runFinetune).
 #include <ostream>
 
 #include "app/cli/command.h"
 #include "app/cli/progress_bar.h"
-#include "core/data/benchmark_loader.h"
-#include "core/export/hf_export.h"
-#include "core/model/model.h"
-#include "core/prune/mask_store.h"
-#include "core/tokenizer/tokenizer.h"
-#include "core/train/few_shot.h"
-#include "core/train/trainer.h"
-#include "core/workspace/workspace.h"
+#include "app/cli/study_call.h"
+#include "core/study/finetune_step.h"
 
 namespace prominence::cli {
 namespace {
+
+const study::FinetuneParams kDefaults;
 
 train::TrainOptions trainOptions(const Args& args) {
     train::TrainOptions o;
@@ -43,111 +37,30 @@ train::TrainOptions trainOptions(const Args& args) {
     return o;
 }
 
-int runFinetune(const Args& args, Context& ctx) {
-    train::TrainOptions options = trainOptions(args);
-    const auto shots = static_cast<std::size_t>(args.getInt("shots"));
-    const auto valCount = static_cast<std::size_t>(args.getInt("validation"));
-    train::McExampleOptions exampleOptions;
+int finetuneCommand(const Args& args, Context& ctx) {
+    study::FinetuneParams p;
+    p.train = trainOptions(args);
+    p.shots = static_cast<std::size_t>(args.getInt("shots"));
+    p.validation = static_cast<std::size_t>(args.getInt("validation"));
     try {
-        exampleOptions.style = train::parseAnswerStyle(args.get("scoring"));
+        p.examples.style = train::parseAnswerStyle(args.get("scoring"));
     } catch (const InvalidArgument& e) {
         throw UsageError(e.what());
     }
-    exampleOptions.addBos = args.flag("add-bos");
-
-    auto model = Model::load(args.get("model"));
-    const Tokenizer tokenizer = Tokenizer::load(args.has("tokenizer") ? args.get("tokenizer") : args.get("model"));
-    data::LoadOptions lo;
-    lo.format = data::parseFormat(args.get("format"));
-    const data::Benchmark bench = data::loadBenchmark(args.get("benchmark"), lo);
-
-    // Fine-tuning (+ validation) items: from --train-file, never an item of the benchmark, or held out.
-    std::vector<data::McItem> trainItems, valItems;
-    std::string origin;
-    if (args.has("train-file")) {
-        const data::Benchmark pool = data::loadBenchmark(args.get("train-file"), lo);
-        std::vector<data::McItem> drawn = train::sampleFewShot(pool.items, shots + valCount, options.seed, bench.items);
-        trainItems.assign(drawn.begin(), drawn.begin() + static_cast<std::ptrdiff_t>(shots));
-        valItems.assign(drawn.begin() + static_cast<std::ptrdiff_t>(shots), drawn.end());
-        origin = args.get("train-file");
-    } else {
-        const train::FewShotSplit split = train::holdOutFewShot(bench.items, shots + valCount, options.seed);
-        trainItems.assign(split.train.begin(), split.train.begin() + static_cast<std::ptrdiff_t>(shots));
-        valItems.assign(split.train.begin() + static_cast<std::ptrdiff_t>(shots), split.train.end());
-        origin = "held out of " + args.get("benchmark");
-    }
-    const auto examples = train::mcExamples(trainItems, tokenizer, exampleOptions);
-    const auto validation = train::mcExamples(valItems, tokenizer, exampleOptions);
-
-    std::optional<workspace::Workspace> ws;
-    if (args.has("workspace")) ws.emplace(workspace::Workspace::open(args.get("workspace")));
-    prune::PruneMask mask = prune::PruneMask::forModel(*model);
-    nlohmann::json maskMeta;
-    std::optional<workspace::Id> maskId;
-    if (args.has("mask")) {
-        if (!ws) throw UsageError("--mask needs --workspace W");
-        const prune::StoredMask stored = prune::loadMaskByRef(*ws, args.get("mask"));
-        stored.mask.checkFits(*model, "mask '" + stored.name + "'");
-        mask = stored.mask;
-        maskId = stored.id;
-        maskMeta = {{"id", stored.id}, {"name", stored.name}, {"provenance", stored.provenance}};
-    } else if (args.has("neurons")) {
-        try {
-            mask = prune::PruneMask::parse(args.get("neurons"), model->numLayers(), model->intermediateSize());
-        } catch (const InvalidArgument& e) {
-            throw UsageError(std::string("--neurons: ") + e.what());
-        }
-        maskMeta = {{"provenance", {{"policy", "explicit"}}}};
-    }
-    if (!mask.empty()) options.hold = &mask;
-
-    nlohmann::json ids = nlohmann::json::array();
-    for (const auto& it : trainItems) ids.push_back(it.id);
-    nlohmann::json params = {{"model", args.get("model")}, {"benchmark", args.get("benchmark")}, {"train_items_from", origin},
-                             {"shots", shots}, {"validation", valCount}, {"scoring", args.get("scoring")},
-                             {"add_bos", exampleOptions.addBos}, {"train", options.toJson()}, {"train_item_ids", ids},
-                             {"mask", mask.empty() ? nlohmann::json() : mask.toJson()}};
-    std::optional<workspace::Id> runId;
-    if (ws) {
-        workspace::RunStart start;
-        start.kind = "finetune";
-        start.name = args.get("output");
-        start.params = params;
-        runId = ws->beginRun(start);
-    }
-    try {
-        Progress progress(stderrProgress());
-        progress.setStage("fine-tuning");
-        const train::TrainResult result = train::train(*model, examples, validation, options, progress);
-        exporting::ExportOptions eo;
-        eo.overwrite = args.flag("overwrite");
-        eo.tokenizerSource = args.has("tokenizer") ? args.get("tokenizer") : args.get("model");
-        eo.prominence = {{"finetune", params}, {"training", result.toJson()}, {"mask", maskMeta.is_null() ? nlohmann::json() : maskMeta}};
-        const exporting::ExportResult written = exporting::exportCheckpoint(*model, args.get("output"), eo);
-        nlohmann::json summary = result.toJson();
-        summary.erase("history");
-        summary["output"] = written.dir;
-        summary["train_item_ids"] = ids;
-        summary["pruned"] = mask.size();
-        if (ws) {
-            workspace::CheckpointRecord rec;
-            rec.runId = *runId;
-            rec.step = result.steps;
-            rec.path = written.dir;
-            rec.maskId = maskId;
-            rec.metrics = {{"final_loss", result.history.empty() ? 0.0 : result.history.back().loss}};
-            ws->addCheckpoint(rec);
-            ws->finishRun(*runId, summary);
-            summary["run_id"] = *runId;
-        }
-        ctx.out << summary.dump(2) << "\n";
-    } catch (const Cancelled&) {
-        if (ws) ws->cancelRun(*runId);
-        throw;
-    } catch (const std::exception& e) {
-        if (ws) ws->failRun(*runId, e.what());
-        throw;
-    }
+    p.examples.addBos = args.flag("add-bos");
+    p.modelDir = args.get("model");
+    p.tokenizer = args.get("tokenizer");
+    p.benchmarkPath = args.get("benchmark");
+    p.format = data::parseFormat(args.get("format"));
+    p.trainFile = args.get("train-file");
+    p.workspacePath = args.get("workspace");
+    p.mask = args.get("mask");
+    p.neurons = args.get("neurons");
+    p.outputDir = args.get("output");
+    p.overwrite = args.flag("overwrite");
+    Progress progress(stderrProgress());
+    const study::FinetuneResult r = callStudy([&] { return study::runFinetune(p, progress, stderrLog(ctx)); });
+    ctx.out << r.summary.dump(2) << "\n";
     return 0;
 }
 
@@ -172,11 +85,11 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"model", "DIR", "checkpoint directory", "", true, false},
         {"tokenizer", "PATH", "tokenizer (default: the model directory)", "", false, false},
         {"benchmark", "FILE", "benchmark the items come from (or are kept apart from, with --train-file)", "", true, false},
-        {"format", "F", "benchmark format", "auto", false, false},
+        {"format", "F", "benchmark format", data::formatName(kDefaults.format), false, false},
         {"train-file", "FILE", "draw the fine-tuning items from this file instead", "", false, false},
-        {"shots", "K", "fine-tuning items", "16", false, false},
-        {"validation", "K", "validation items (0: none)", "0", false, false},
-        {"scoring", "S", "letter | loglik: where the loss is", "letter", false, false},
+        {"shots", "K", "fine-tuning items", defaultText(kDefaults.shots), false, false},
+        {"validation", "K", "validation items (0: none)", defaultText(kDefaults.validation), false, false},
+        {"scoring", "S", "letter | loglik: where the loss is", train::answerStyleName(kDefaults.examples.style), false, false},
         {"add-bos", "", "prepend BOS to prompts (as eval --add-bos)", "", false, false},
         {"workspace", "W", "workspace to record the run and checkpoint in", "", false, false},
         {"mask", "NAME|ID", "stored prune mask to hold at zero", "", false, false},
@@ -192,10 +105,10 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"schedule", "S", "linear | cosine | constant (default linear)", "", false, false},
         {"max-grad-norm", "X", "global gradient-norm clip, 0 = off (default 1)", "", false, false},
         {"patience", "N", "early-stopping patience in evaluations (needs --validation)", "", false, false},
-        {"seed", "S", "item draw, shuffling and torch seed", "0", false, false},
+        {"seed", "S", "item draw, shuffling and torch seed", defaultText(kDefaults.train.seed), false, false},
         {"output", "OUT_DIR", "fine-tuned checkpoint directory", "", true, false},
         {"overwrite", "", "replace OUT_DIR if it exists", "", false, false},
     },
-    runFinetune});
+    finetuneCommand});
 
 }  // namespace prominence::cli

@@ -1,17 +1,13 @@
 // prominence-cli prune: remove MLP neurons from a checkpoint by weight surgery (one-shot form), or
-// select a mask from stored neuron scores by a policy and store it in a workspace (workspace form).
-#include <memory>
-#include <optional>
+// select a mask from stored neuron scores by a policy and store it in a workspace (workspace form);
+// study::runPruneCheckpoint and study::runPrune.
 #include <ostream>
 
 #include "app/cli/command.h"
 #include "app/cli/progress_bar.h"
-#include "core/export/hf_export.h"
-#include "core/model/model.h"
-#include "core/prune/mask_store.h"
+#include "app/cli/study_call.h"
 #include "core/prune/selection.h"
-#include "core/prune/surgery.h"
-#include "core/workspace/workspace.h"
+#include "core/study/prune_step.h"
 
 namespace prominence::cli {
 namespace {
@@ -53,107 +49,35 @@ prune::PolicyParams policyFromArgs(const Args& args) {
     return p;
 }
 
-void writePruned(Model& model, const prune::PruneMask& mask, const std::string& out, const nlohmann::json& provenance,
-                 bool overwrite, Context& ctx) {
-    prune::applyWeightSurgery(model, mask);
-    exporting::ExportOptions eo;
-    eo.overwrite = overwrite;
-    eo.prominence = {{"mask", mask.toJson()}, {"neurons", mask.format()}, {"provenance", provenance},
-                     {"source_model", model.directory()}, {"applied_as", "weight_surgery"}};
-    Progress progress(stderrProgress());
-    progress.setStage("writing " + out);
-    const exporting::ExportResult r = exporting::exportCheckpoint(model, out, eo, progress);
-    ctx.err << "prune: wrote " << r.dir << " (" << mask.size() << " neurons removed)\n";
-}
-
 int oneShot(const Args& args, Context& ctx) {
     if (!args.has("model") || !args.has("output"))
         throw UsageError("the one-shot form needs --model DIR --neurons L:N[,L:N...] --output OUT_DIR");
-    auto model = Model::load(args.get("model"));
-    prune::PruneMask mask;
-    try {
-        mask = prune::PruneMask::parse(args.get("neurons"), model->numLayers(), model->intermediateSize());
-    } catch (const InvalidArgument& e) {
-        throw UsageError(std::string("--neurons: ") + e.what());
-    }
-    const nlohmann::json provenance = {{"policy", "explicit"}, {"neurons", mask.format()}};
-    writePruned(*model, mask, args.get("output"), provenance, args.flag("overwrite"), ctx);
-    ctx.out << nlohmann::json{{"output", args.get("output")}, {"count", mask.size()}, {"neurons", mask.format()},
-                              {"per_layer", [&] {
-                                   nlohmann::json j = nlohmann::json::object();
-                                   for (const auto& [l, c] : mask.countsPerLayer()) j[std::to_string(l)] = c;
-                                   return j;
-                               }()}}
-                   .dump(2)
-            << "\n";
+    study::PruneCheckpointParams p;
+    p.modelDir = args.get("model");
+    p.neurons = args.get("neurons");
+    p.outputDir = args.get("output");
+    p.overwrite = args.flag("overwrite");
+    Progress progress(stderrProgress());
+    const study::PruneCheckpointResult r = callStudy([&] { return study::runPruneCheckpoint(p, progress, stderrLog(ctx)); });
+    ctx.out << r.summary.dump(2) << "\n";
     return 0;
 }
 
 int workspaceForm(const Args& args, Context& ctx) {
     if (!args.has("output-mask")) throw UsageError("the workspace form needs --output-mask NAME");
-    auto ws = workspace::Workspace::open(args.get("workspace"));
-    const prune::PolicyParams policy = policyFromArgs(args);
-    std::unique_ptr<Model> model;
-    if (args.has("model")) model = Model::load(args.get("model"));
-
-    prune::PruneMask mask;
-    nlohmann::json provenance = {{"policy", policy.toJson()}};
-    std::vector<workspace::RunInput> inputs;
-    std::optional<workspace::Id> modelId;
-    if (policy.kind == prune::PolicyKind::Explicit) {
-        if (!model) throw UsageError("--policy explicit needs --model DIR (for the layer and neuron counts)");
-        mask = prune::selectExplicit(policy.neurons, model->numLayers(), model->intermediateSize());
-    } else {
-        if (!args.has("scores")) throw UsageError("--policy " + prune::policyName(policy.kind) + " needs --scores RUN");
-        const workspace::Id scoreRun = args.getInt("scores");
-        const workspace::NeuronScores scores = prune::findScores(ws, scoreRun, args.get("kind"), args.get("dataset"));
-        const prune::ScoreMatrix matrix = prune::scoreMatrixOf(scores);
-        int layers = 0;
-        const workspace::RunRecord run = ws.run(scoreRun);
-        modelId = run.modelId;
-        if (model) {
-            layers = model->numLayers();
-            if (model->intermediateSize() != matrix.neurons())
-                throw ShapeError("scores of run " + std::to_string(scoreRun) + " have " + std::to_string(matrix.neurons()) +
-                                 " neurons per layer; the model has " + std::to_string(model->intermediateSize()));
-        } else if (run.modelId && ws.model(*run.modelId).info.contains("layers")) {
-            layers = ws.model(*run.modelId).info.at("layers").get<int>();
-        } else {
-            layers = matrix.layers.back() + 1;
-        }
-        mask = prune::selectNeurons(matrix, policy, layers);
-        provenance["scores"] = {{"run", scoreRun}, {"id", scores.id}, {"dataset", scores.dataset}, {"kind", scores.kind}};
-        inputs.push_back({scoreRun, "scores"});
-    }
-    workspace::RunStart start;
-    start.kind = "prune";
-    start.name = args.get("output-mask");
-    start.modelId = modelId;
-    start.inputs = inputs;
-    start.params = provenance;
-    const workspace::Id runId = ws.beginRun(start);
-    try {
-        const workspace::Id maskId = prune::saveMask(ws, args.get("output-mask"), mask, provenance, runId, modelId);
-        nlohmann::json summary = {{"mask_id", maskId}, {"name", args.get("output-mask")}, {"count", mask.size()},
-                                  {"neurons", mask.format()}};
-        if (args.has("output")) {
-            if (!model) throw UsageError("--output needs --model DIR (the checkpoint to prune)");
-            writePruned(*model, mask, args.get("output"), provenance, args.flag("overwrite"), ctx);
-            workspace::ExportRecord rec;
-            rec.runId = runId;
-            rec.maskId = maskId;
-            rec.kind = "hf_checkpoint";
-            rec.path = args.get("output");
-            ws.addExport(rec);
-            summary["output"] = args.get("output");
-        }
-        ws.finishRun(runId, summary);
-        summary["run_id"] = runId;
-        ctx.out << summary.dump(2) << "\n";
-    } catch (const std::exception& e) {
-        ws.failRun(runId, e.what());
-        throw;
-    }
+    study::PruneParams p;
+    p.workspacePath = args.get("workspace");
+    p.maskName = args.get("output-mask");
+    p.policy = policyFromArgs(args);
+    p.modelDir = args.get("model");
+    if (p.policy.kind != prune::PolicyKind::Explicit && args.has("scores")) p.scoresRun = args.getInt("scores");
+    p.kind = args.get("kind");
+    p.dataset = args.get("dataset");
+    p.outputDir = args.get("output");
+    p.overwrite = args.flag("overwrite");
+    Progress progress(stderrProgress());
+    const study::PruneResult r = callStudy([&] { return study::runPrune(p, progress, stderrLog(ctx)); });
+    ctx.out << r.summary.dump(2) << "\n";
     return 0;
 }
 

@@ -1,7 +1,11 @@
-// prominence-cli workspace: what a workspace holds, as JSON for scripts.
+// prominence-cli workspace: what a workspace holds, as JSON for scripts; --add-model / --add-benchmark
+// register one without evaluating it (study::addModel / addBenchmark).
 #include <ostream>
 
 #include "app/cli/command.h"
+#include "app/cli/study_call.h"
+#include "core/study/field_mapping_json.h"
+#include "core/study/register.h"
 #include "core/workspace/workspace.h"
 
 namespace prominence::cli {
@@ -44,15 +48,21 @@ Json selectionJson(const workspace::Selection& s) {
             {"items", s.itemIndices}, {"created_at", s.createdAt}};
 }
 
+Json modelJson(const workspace::ModelRecord& m) {
+    return {{"id", m.id}, {"path", m.path}, {"name", m.name}, {"architecture", m.architecture},
+            {"config_hash", m.configHash}, {"weights_hash", m.weightsHash}, {"info", m.info}};
+}
+
+Json benchmarkJson(const workspace::BenchmarkRecord& b) {
+    return {{"id", b.id}, {"path", b.path}, {"name", b.name}, {"hash", b.hash},
+            {"format", b.format}, {"field_mapping", b.fieldMapping}, {"count", b.itemCount}};
+}
+
 Json overviewJson(workspace::Workspace& ws) {
     Json models = Json::array();
-    for (const auto& m : ws.models())
-        models.push_back({{"id", m.id}, {"path", m.path}, {"name", m.name}, {"architecture", m.architecture},
-                          {"config_hash", m.configHash}, {"weights_hash", m.weightsHash}, {"info", m.info}});
+    for (const auto& m : ws.models()) models.push_back(modelJson(m));
     Json benchmarks = Json::array();
-    for (const auto& b : ws.benchmarks())
-        benchmarks.push_back({{"id", b.id}, {"path", b.path}, {"name", b.name}, {"hash", b.hash},
-                              {"format", b.format}, {"field_mapping", b.fieldMapping}, {"count", b.itemCount}});
+    for (const auto& b : ws.benchmarks()) benchmarks.push_back(benchmarkJson(b));
     Json selections = Json::array();
     for (const auto& s : ws.selections()) selections.push_back(selectionJson(s));
     Json masks = Json::array();
@@ -102,7 +112,39 @@ Json runDetailJson(workspace::Workspace& ws, workspace::Id id) {
             {"artifacts", artifacts}};
 }
 
+void print(const Json& out, Context& ctx) {
+    ctx.out << out.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+}
+
+// --add-model DIR or --add-benchmark FILE: the stored record, as the overview lists it.
+int addRecord(const Args& args, Context& ctx) {
+    if (args.has("add-model") && args.has("add-benchmark")) throw UsageError("give --add-model or --add-benchmark, not both");
+    if (args.has("runs") || args.has("run")) throw UsageError("--add-model and --add-benchmark do not combine with --runs or --run");
+    if (args.has("add-model")) {
+        for (const char* benchmarkOnly : {"format", "field", "answer-encoding", "choice-text-key"})
+            if (args.has(benchmarkOnly))
+                throw UsageError(std::string("--") + benchmarkOnly + " belongs to --add-benchmark FILE");
+        print(modelJson(callStudy([&] { return study::addModel(args.get("workspace"), args.get("add-model")); })), ctx);
+        return 0;
+    }
+    data::LoadOptions load;
+    try {
+        load.format = data::parseFormat(args.get("format"));
+        for (const auto& spec : args.all("field")) data::applyFieldSpec(load.fields, spec);
+        load.fields.encoding = data::parseAnswerEncoding(args.get("answer-encoding"));
+    } catch (const InvalidArgument& e) {
+        throw UsageError(e.what());
+    }
+    load.fields.choiceTextKey = args.get("choice-text-key");
+    const std::string file = args.get("add-benchmark");
+    print(benchmarkJson(callStudy([&] { return study::addBenchmark(args.get("workspace"), file, load, stderrLog(ctx)); })), ctx);
+    return 0;
+}
+
 int runWorkspace(const Args& args, Context& ctx) {
+    if (args.has("add-model") || args.has("add-benchmark")) return addRecord(args, ctx);
+    for (const char* benchmarkOnly : {"format", "field", "answer-encoding", "choice-text-key"})
+        if (args.has(benchmarkOnly)) throw UsageError(std::string("--") + benchmarkOnly + " belongs to --add-benchmark FILE");
     if (args.has("runs") && args.has("run")) throw UsageError("give --runs or --run ID, not both");
     workspace::Workspace ws = workspace::Workspace::open(args.get("workspace"));
     Json out;
@@ -115,7 +157,7 @@ int runWorkspace(const Args& args, Context& ctx) {
     } else {
         out = overviewJson(ws);
     }
-    ctx.out << out.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    print(out, ctx);
     return 0;
 }
 
@@ -128,11 +170,22 @@ PROMINENCE_REGISTER_COMMAND(Command{
     "--runs: only the list of runs. --run ID: one run with its per-item results, selections, neuron score\n"
     "matrices (shapes, not values), checkpoints, exports and artifacts; partial results of a cancelled or\n"
     "incomplete run are shown too, the run's status says so. Opening migrates an older workspace and marks\n"
-    "runs of dead processes 'incomplete'. Schema: docs/workspace.md.",
+    "runs of dead processes 'incomplete'. Schema: docs/workspace.md.\n"
+    "--add-model DIR / --add-benchmark FILE: register a checkpoint (its layer sizes and config hash) or a\n"
+    "benchmark (format, field mapping, item count, hash) without evaluating it, creating the workspace if\n"
+    "missing, and print the stored record (the one stored before when it is already there).",
     {
         {"workspace", "W", "the workspace file", "", true, false},
         {"runs", "", "print only the list of runs", "", false, false},
         {"run", "ID", "print one run and its results", "", false, false},
+        {"add-model", "DIR", "register this checkpoint directory", "", false, false},
+        {"add-benchmark", "FILE", "register this benchmark file or directory", "", false, false},
+        {"format", "NAME", "--add-benchmark: benchmark format", data::formatName(data::LoadOptions{}.format), false, false},
+        {"field", "NAME=PATH", "--add-benchmark: generic importer field (as eval --field)", "", false, true},
+        {"answer-encoding", "ENC", "--add-benchmark: generic answers: index0 | index1 | letter | text",
+         study::answerEncodingName(data::LoadOptions{}.fields.encoding), false, false},
+        {"choice-text-key", "KEY", "--add-benchmark: generic choices given as objects: their text field",
+         data::LoadOptions{}.fields.choiceTextKey, false, false},
     },
     runWorkspace});
 

@@ -1,0 +1,38 @@
+#pragma once
+// The Shortcut Lab end to end (docs/shortcut-lab.md): build or reuse the lab's model and
+// benchmarks, then the whole method and every baseline per seed, or only the lab's build and its
+// measured letter behaviour. `prominence-cli demo` and the GUI's demo action call this.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/jobs/progress.h"
+#include "core/lab/shortcut_lab.h"
+#include "core/study/step.h"
+#include "core/workspace/records.h"
+
+namespace prominence::study {
+
+struct DemoParams {
+    // Recipe, cache, workspace (empty: nothing stored), seeds, prune percent, fine-tuning data, ...
+    lab::DemoOptions options = lab::DemoOptions::defaults();
+    bool buildOnly = false;  // build (or reuse) the lab and measure it; the method does not run
+    std::string
+        jsonPath;  // also write every number of the run as JSON here (ignored with buildOnly)
+
+    void validate() const;  // ParamsError
+};
+
+struct DemoResult {
+    // buildOnly: lab_dir, built_now, seconds, lab (its recipe and training curve), behaviour per
+    // benchmark. Otherwise every number of the run (lab::DemoResult::toJson).
+    nlohmann::json summary;
+    std::string
+        report;  // the comparison table, ground truth and wall time as text (not with buildOnly)
+    workspace::Id workspaceRunId = 0;
+};
+
+DemoResult runDemo(const DemoParams& params, Progress& progress = Progress::none(),
+                   const Log& log = {});
+
+}  // namespace prominence::study
