@@ -22,18 +22,8 @@ int runDemo(const Args& args, Context& ctx) {
         if (!args.has("blas-threads") && std::getenv("PROMINENCE_BLAS_THREADS") == nullptr) lab.blas = 1;
         if (lab.intraOp != 0 || lab.blas != 0) applyThreadSettings(lab);
     }
-    lab::DemoOptions o = args.flag("tiny") ? lab::DemoOptions::tiny() : lab::DemoOptions::defaults();
     const std::string design = args.get("lab");
-    if (design != "pair" && design != "reserved")
-        throw UsageError("--lab " + design + ": expected pair or reserved");
-    if (design == "reserved") {
-        if (args.flag("tiny")) {  // the design on the miniature's sizes
-            o.recipe.useReservedNeuronDesign(8);
-            o.recipe.skillSteps = 4;
-        } else {
-            o.recipe = lab::LabRecipe::reservedNeurons();
-        }
-    }
+    lab::DemoOptions o = callStudy([&] { return study::demoOptions(design, args.flag("tiny")); });
     if (args.has("recipe")) {
         const std::string path = args.get("recipe");
         o.recipe = lab::LabRecipe::fromJson(readJsonFile(path), path, o.recipe);
@@ -71,6 +61,9 @@ int runDemo(const Args& args, Context& ctx) {
     o.cacheRoot = args.get("cache");
     study::DemoParams p;
     p.options = o;
+    p.design = design;
+    p.tiny = args.flag("tiny");
+    p.labThreads = false;  // set above, flag by flag
     p.buildOnly = args.flag("build-only");
     p.jsonPath = args.get("json");
     Progress progress(stderrProgress());

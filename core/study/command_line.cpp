@@ -336,4 +336,30 @@ std::vector<std::string> commandLine(const PipelineParams& p) {
     return a.take();
 }
 
+std::vector<std::string> commandLine(const DemoParams& p) {
+    const lab::DemoOptions& o = p.options;
+    lab::DemoOptions expected = demoOptions(p.design, p.tiny);
+    Argv a("demo");
+    if (o.workspacePath.empty()) inexpressible("a demo without a workspace");
+    a.add("workspace", o.workspacePath);
+    if (p.design != "pair") a.add("lab", p.design);
+    if (p.tiny) a.flag("tiny");
+    a.addIfNot("seeds", o.seeds, expected.seeds);
+    a.addIfNot("prune-percent", o.prunePercent, expected.prunePercent);
+    if (o.untaggedFinetune != expected.untaggedFinetune) a.add("finetune-data", o.untaggedFinetune ? "untagged" : "tagged");
+    if (o.contrast.excludeLayers != expected.contrast.excludeLayers)
+        a.add("exclude-layers", o.contrast.excludeLayers.empty() ? std::string("none") : joined(o.contrast.excludeLayers));
+    a.addIfNot("cache", o.cacheRoot, expected.cacheRoot);
+    if (p.buildOnly) a.flag("build-only");
+    else a.addIfNot("json", p.jsonPath, std::string());
+    expected.seeds = o.seeds;
+    expected.prunePercent = o.prunePercent;
+    expected.untaggedFinetune = o.untaggedFinetune;
+    expected.contrast.excludeLayers = o.contrast.excludeLayers;
+    expected.cacheRoot = o.cacheRoot;
+    expected.workspacePath = o.workspacePath;
+    if (expected.toJson() != o.toJson()) inexpressible("these lab options (save the recipe and use --recipe FILE)");
+    return a.take();
+}
+
 }  // namespace prominence::study

@@ -9,6 +9,7 @@
 
 #include "core/study/attribute_step.h"
 #include "core/study/compare_step.h"
+#include "core/study/demo_step.h"
 #include "core/study/eval_step.h"
 #include "core/study/export_step.h"
 #include "core/study/finetune_step.h"
@@ -29,6 +30,9 @@ std::vector<std::string> commandLine(const CompareParams& params);
 // run --config FILE: the configuration is the file's, so `configFile` must hold `config`
 // (ParamsError when it cannot be read or holds something else: save the configuration first).
 std::vector<std::string> commandLine(const PipelineParams& params);
+// demo: the design, size and the options the demo's flags set; a recipe or option changed beyond them
+// is a ParamsError (it needs --recipe FILE).
+std::vector<std::string> commandLine(const DemoParams& params);
 
 // One POSIX shell command line: arguments made only of safe characters as they are, every other one
 // in single quotes (a quote inside as '\'').

@@ -3,8 +3,44 @@
 #include <fstream>
 
 #include "core/lab/recipe.h"
+#include "core/system/runtime.h"
 
 namespace prominence::study {
+
+namespace {
+
+// Thread settings for the lab for the duration of the step, the previous ones back afterwards.
+class LabThreads {
+public:
+    explicit LabThreads(bool on) : on_(on), before_(currentThreadSettings()) {
+        if (on_) applyThreadSettings({1, 1});
+    }
+    ~LabThreads() {
+        if (on_) applyThreadSettings(before_);
+    }
+    LabThreads(const LabThreads&) = delete;
+    LabThreads& operator=(const LabThreads&) = delete;
+
+private:
+    bool on_;
+    ThreadSettings before_;
+};
+
+}  // namespace
+
+lab::DemoOptions demoOptions(const std::string& design, bool tiny) {
+    if (design != "pair" && design != "reserved") throw ParamsError("--lab " + design + ": expected pair or reserved");
+    lab::DemoOptions o = tiny ? lab::DemoOptions::tiny() : lab::DemoOptions::defaults();
+    if (design == "reserved") {
+        if (tiny) {  // the design on the miniature's sizes
+            o.recipe.useReservedNeuronDesign(8);
+            o.recipe.skillSteps = 4;
+        } else {
+            o.recipe = lab::LabRecipe::reservedNeurons();
+        }
+    }
+    return o;
+}
 
 void DemoParams::validate() const {
     if (options.seeds < 1)
@@ -17,6 +53,7 @@ void DemoParams::validate() const {
 
 DemoResult runDemo(const DemoParams& p, Progress& progress, const Log&) {
     p.validate();
+    const LabThreads threads(p.labThreads);
     const lab::DemoOptions& o = p.options;
     DemoResult out;
     if (p.buildOnly) {
