@@ -6,6 +6,7 @@
 #include "core/attribution/dataset_attribution.h"
 #include "core/study/attribute_step.h"
 #include "core/study/command_line.h"
+#include "core/study/compare_step.h"
 #include "core/study/eval_step.h"
 #include "core/study/export_step.h"
 #include "core/study/finetune_step.h"
@@ -235,6 +236,45 @@ private slots:
         study::ExportParams both = xp;
         both.neurons = "0:1";
         QVERIFY_THROWS_EXCEPTION(study::ParamsError, study::runExport(both));
+    }
+
+    // compare through the study and through its command line: the same table (cells, McNemar, the
+    // runs and masks it stored, by id) in both workspaces.
+    void compareEqualsTheCli() {
+        study::CompareParams cp;
+        cp.workspacePath = wsStudy_;
+        cp.modelDir = modelDir_;
+        cp.sourcePath = path("lab-source.jsonl");
+        cp.mask = "top6";
+        cp.limit = 6;
+        cp.pool = 8;
+        cp.shots = 4;
+        cp.seeds = {1};
+        cp.conditions = {compare::Condition::Before, compare::Condition::Method, compare::Condition::RandomFinetune};
+        cp.bootstrapResamples = 50;
+        cp.name = "small";
+        const study::CompareResult r = study::runCompare(cp);
+        QVERIFY(r.comparisonId != 0);
+        QCOMPARE(r.table.at("cells").size(), std::size_t(3));
+        study::CompareParams viaCli = cp;
+        viaCli.workspacePath = wsCli_;
+        std::vector<std::string> line = study::commandLine(viaCli);
+        line.push_back("--json");
+        const test::CliResult c = cli(line);
+        QVERIFY2(c.code == 0, qPrintable(c.err));
+        QCOMPARE(q(json::parse(c.out.toStdString()).dump()), q(json::parse(r.table.dump()).dump()));
+
+        // Without a selection and with every condition, magnitude_finetune is left out with a note.
+        study::CompareParams all = cp;
+        all.conditions.clear();
+        all.train.maxSteps = 1;
+        std::vector<std::string> notes;
+        QVERIFY_THROWS_EXCEPTION(study::ParamsError, study::commandLine(all));  // maxSteps needs --train-config
+        all.seeds = {};
+        QVERIFY_THROWS_EXCEPTION(study::ParamsError,
+                                 study::runCompare(all, Progress::none(), [&](const std::string& n) { notes.push_back(n); }));
+        QCOMPARE(notes.size(), std::size_t(1));
+        QVERIFY(notes[0].find("leaving out magnitude_finetune") != std::string::npos);
     }
 
     // A raised CancelFlag stops the run after its finished items; resuming completes it, equal to a
