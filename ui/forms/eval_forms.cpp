@@ -371,6 +371,13 @@ public:
     QStringList command() const override { return toQStringList(study::commandLine(params())); }
 
 protected:
+    void valuesChanged() override {
+        const QString mode = str(QStringLiteral("select"));
+        setFieldEnabled(QStringLiteral("select-threshold"), mode == QLatin1String("threshold"));
+        setFieldEnabled(QStringLiteral("select-top-k"), mode == QLatin1String("top-k"));
+        setFieldEnabled(QStringLiteral("selection"), mode != QLatin1String("none"));
+    }
+
     JobSpec buildJob() const override {
         const study::EvalParams p = params();
         return stepJob(tr("Evaluate %1").arg(qs(p.benchmarkPath)), [p](Progress& progress, const auto& log) {
@@ -437,6 +444,9 @@ protected:
     }
 
     void valuesChanged() override {
+        const bool threshold = str(QStringLiteral("mode")) == QLatin1String("threshold");
+        setFieldEnabled(QStringLiteral("threshold"), threshold);
+        setFieldEnabled(QStringLiteral("top-k"), !threshold);
         const qint64 run = value(QStringLiteral("run")).toLongLong();
         if (run > 0 && (!data_ || data_->runId != run) && loading_ != run) load(run);
         updateCount();

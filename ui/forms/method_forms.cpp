@@ -120,6 +120,18 @@ public:
         finish();
     }
 
+    void valuesChanged() override {
+        const QString policy = str(QStringLiteral("policy"));
+        const bool explicitList = policy == QLatin1String("explicit");
+        setFieldEnabled(QStringLiteral("layer"), policy == QLatin1String("layer_top_percent"));
+        setFieldEnabled(QStringLiteral("percent"), policy.endsWith(QLatin1String("top_percent")));
+        setFieldEnabled(QStringLiteral("k"), policy == QLatin1String("global_top_k"));
+        setFieldEnabled(QStringLiteral("threshold"), policy == QLatin1String("threshold"));
+        setFieldEnabled(QStringLiteral("neurons"), explicitList);
+        for (const char* key : {"scores", "kind", "dataset", "layers", "include-nonpositive"})
+            setFieldEnabled(QString::fromLatin1(key), !explicitList);
+    }
+
     study::PruneParams params() const {
         study::PruneParams p;
         p.workspacePath = workspace();

@@ -208,6 +208,18 @@ QListWidget* StepForm::addRefList(const QString& key, const QString& label, cons
 
 void StepForm::addWidgetRow(QWidget* widget) { form_->addRow(widget); }
 
+void StepForm::setFieldEnabled(const QString& key, bool on) {
+    QWidget* w = field(key);
+    if (!w) return;
+    // Path fields sit in a row widget with their browse button.
+    QWidget* row = qobject_cast<QLineEdit*>(w) && w->parentWidget() != this && w->parentWidget()->layout() &&
+                           qobject_cast<QHBoxLayout*>(w->parentWidget()->layout())
+                       ? w->parentWidget()
+                       : w;
+    row->setEnabled(on);
+    if (QWidget* label = form_->labelForField(row)) label->setEnabled(on);
+}
+
 void StepForm::finish() {
     auto* previewLabel = new QLabel(tr("Equivalent command:"), this);
     outer_->addSpacing(8);
@@ -400,6 +412,7 @@ void StepForm::refreshCommand() {
     if (!preview_ || restoring_) return;
     try {
         preview_->setText(shellCommand(command()));
+        preview_->setCursorPosition(0);
         preview_->setStyleSheet({});
     } catch (const std::exception& e) {
         preview_->setText(tr("(incomplete: %1)").arg(QString::fromUtf8(e.what())));

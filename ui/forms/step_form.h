@@ -85,6 +85,8 @@ protected:
     QComboBox* addRef(const QString& key, const QString& label, const QString& tip, RefKind kind, bool optional = false);
     // A list of stored objects with check boxes (reference selections, reference runs).
     QListWidget* addRefList(const QString& key, const QString& label, const QString& tip, RefKind kind);
+    // Greys out a field and its label (a parameter the current choices do not use).
+    void setFieldEnabled(const QString& key, bool on);
     // A widget the form lays out itself (a preview table, a histogram), spanning both columns.
     void addWidgetRow(QWidget* widget);
     // Ends the layout: command preview, buttons, remembered values. Call last in the constructor.

@@ -53,17 +53,33 @@ QString table(const QList<QPair<QString, QString>>& rows) {
     QString h = QStringLiteral("<table cellspacing='0' cellpadding='3' width='100%'>");
     bool odd = false;
     for (const auto& [k, v] : rows) {
-        h += QStringLiteral("<tr style='background:%1'><td width='32%'><tt>%2</tt></td><td>%3</td></tr>")
+        h += QStringLiteral("<tr style='background:%1'><td width='38%'><tt>%2</tt></td><td>%3</td></tr>")
                  .arg(odd ? QStringLiteral("#f3f5f8") : QStringLiteral("#ffffff"), esc(k), esc(v));
         odd = !odd;
     }
     return h + QStringLiteral("</table>");
 }
 
-QString jsonTable(const Json& j) {
+QString flatTable(const Json& j) {
     QList<QPair<QString, QString>> rows;
     flatten(j, QString(), rows);
     return table(rows);
+}
+
+// Scalars of the top level first, then each nested object under a sub-heading of its own, so a deep
+// summary (the Shortcut Lab's) reads as sections instead of one table of long dotted keys.
+QString jsonTable(const Json& j, int depth = 0) {
+    if (!j.is_object() || depth >= 2) return flatTable(j);
+    Json scalars = Json::object();
+    QString nested;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (it.value().is_object() && !it.value().empty())
+            nested += QStringLiteral("<h%1 style='margin-bottom:2px'>%2</h%1>").arg(4 + depth).arg(esc(it.key())) +
+                      jsonTable(it.value(), depth + 1);
+        else
+            scalars[it.key()] = it.value();
+    }
+    return (scalars.empty() && !nested.isEmpty() ? QString() : flatTable(scalars)) + nested;
 }
 
 QString section(const QString& title) { return QStringLiteral("<h3>%1</h3>").arg(esc(title)); }

@@ -3,7 +3,9 @@
 #include <QFileInfo>
 #include <QIcon>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 namespace prominence::ui {
 
@@ -106,10 +108,28 @@ void NavigatorModel::setSnapshot(const StudySnapshot& s) {
                                   {QStringLiteral("benchmark"), b.id}, qs(b.path)));
     }
 
+    // Evaluations are grouped by benchmark: a study (the Shortcut Lab: 123 eval runs) evaluates each
+    // benchmark many times, under every condition and seed.
+    std::map<std::optional<workspace::Id>, QStandardItem*> evalGroups;
+    auto evalParent = [&](const workspace::RunRecord& r) {
+        auto it = evalGroups.find(r.benchmarkId);
+        if (it != evalGroups.end()) return it->second;
+        const auto* b = r.benchmarkId ? s.benchmark(*r.benchmarkId) : nullptr;
+        auto* g = new QStandardItem(b ? (b->name.empty() ? QFileInfo(qs(b->path)).fileName() : qs(b->name)) : tr("(no benchmark)"));
+        g->setEditable(false);
+        g->setToolTip(b ? qs(b->path) : QString());
+        auto* blank1 = new QStandardItem;
+        auto* blank2 = new QStandardItem;
+        blank1->setEditable(false);
+        blank2->setEditable(false);
+        evals->appendRow({g, blank1, blank2});
+        evalGroups[r.benchmarkId] = g;
+        return g;
+    };
     std::map<workspace::Id, QStandardItem*> runItems;
     for (const auto& r : s.runs) {
         QStandardItem* parent = pipelines;
-        if (r.kind == "eval") parent = evals;
+        if (r.kind == "eval") parent = evalParent(r);
         else if (r.kind == "attribution") parent = attributions;
         else if (r.kind == "finetune") parent = finetunes;
         else if (r.kind == "compare") parent = compares;
@@ -152,7 +172,15 @@ void NavigatorModel::setSnapshot(const StudySnapshot& s) {
         parent->appendRow(row(QStringLiteral("#%1 %2").arg(e.id).arg(QFileInfo(qs(e.path)).fileName()), qs(e.kind),
                               QString(), {QStringLiteral("export"), e.id}, qs(e.path)));
     }
-    for (auto& [key, g] : groups) g->setText(QStringLiteral("%1 (%2)").arg(g->text()).arg(g->rowCount()));
+    for (auto& [key, g] : evalGroups) {
+        g->setText(QStringLiteral("%1 (%2 %3)").arg(g->text()).arg(g->rowCount()).arg(g->rowCount() == 1 ? tr("run") : tr("runs")));
+        (void)key;
+    }
+    for (auto& [key, g] : groups) {
+        const int n = g == evals ? static_cast<int>(std::count_if(s.runs.begin(), s.runs.end(), [](const auto& r) { return r.kind == "eval"; }))
+                                 : g->rowCount();
+        g->setText(QStringLiteral("%1 (%2)").arg(g->text()).arg(n));
+    }
 }
 
 ObjectRef NavigatorModel::refAt(const QModelIndex& index) const {
