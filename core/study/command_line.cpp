@@ -362,4 +362,20 @@ std::vector<std::string> commandLine(const DemoParams& p) {
     return a.take();
 }
 
+std::vector<std::string> commandLine(const SaveMaskParams& p) {
+    Argv a("mask");
+    a.add("workspace", p.workspacePath);
+    a.add("save", p.name);
+    std::string neurons;
+    for (const workspace::NeuronRef& n : p.pruned)
+        neurons += (neurons.empty() ? "" : ",") + std::to_string(n.layer) + ":" + std::to_string(n.neuron);
+    a.add("neurons", neurons);
+    if (p.layers != 0 || p.neurons != 0)
+        a.add("shape", std::to_string(p.layers) + "x" + std::to_string(p.neurons));
+    if (p.modelId) a.add("model-id", std::to_string(*p.modelId));
+    if (!p.provenance.is_null() && p.provenance != nlohmann::json::object())
+        a.add("provenance-json", p.provenance.dump());
+    return a.take();
+}
+
 }  // namespace prominence::study

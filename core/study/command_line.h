@@ -13,6 +13,7 @@
 #include "core/study/eval_step.h"
 #include "core/study/export_step.h"
 #include "core/study/finetune_step.h"
+#include "core/study/mask_step.h"
 #include "core/study/pipeline_step.h"
 #include "core/study/prune_step.h"
 
@@ -41,5 +42,9 @@ std::string shellQuote(const std::vector<std::string>& argv);
 // The shortest decimal text that reads back as exactly `value` (0.2, 5, 1e-05): for flag values and
 // the defaults --help shows.
 std::string formatNumber(double value);
+
+// mask --save: the neurons in the order given, the shape when set, and the provenance inline as
+// --provenance-json (no file is written for it).
+std::vector<std::string> commandLine(const SaveMaskParams& params);
 
 }  // namespace prominence::study
