@@ -362,6 +362,18 @@ std::vector<std::string> commandLine(const DemoParams& p) {
     return a.take();
 }
 
+std::vector<std::string> commandLine(const AblateParams& p) {
+    const AblateParams d;
+    Argv a("ablate");
+    a.add("workspace", p.workspacePath);
+    a.addIfNot("mask", p.mask, d.mask);
+    a.addIfNot("neurons", p.neurons, d.neurons);
+    a.add("run", joined(p.evalRuns));
+    a.addIfNot("bootstrap", p.bootstrap, d.bootstrap);
+    a.addIfNot("bootstrap-seed", p.bootstrapSeed, d.bootstrapSeed);
+    return a.take();
+}
+
 std::vector<std::string> commandLine(const SaveMaskParams& p) {
     Argv a("mask");
     a.add("workspace", p.workspacePath);

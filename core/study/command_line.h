@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/study/ablate_step.h"
 #include "core/study/attribute_step.h"
 #include "core/study/compare_step.h"
 #include "core/study/demo_step.h"
@@ -43,6 +44,8 @@ std::string shellQuote(const std::vector<std::string>& argv);
 // the defaults --help shows.
 std::string formatNumber(double value);
 
+// ablate: the mask by the reference given (name or id), or the neuron list.
+std::vector<std::string> commandLine(const AblateParams& params);
 // mask --save: the neurons in the order given, the shape when set, and the provenance inline as
 // --provenance-json (no file is written for it).
 std::vector<std::string> commandLine(const SaveMaskParams& params);
