@@ -26,6 +26,7 @@
 #include "ui/forms/step_forms.h"
 #include "ui/jobs/jobs_dock.h"
 #include "ui/views/details_page.h"
+#include "ui/views/heatmap_page.h"
 #include "ui/views/start_page.h"
 #include "ui/workspace/navigator_model.h"
 
@@ -430,8 +431,33 @@ bool MainWindow::openObject(const ObjectRef& ref) {
     navView_->setCurrentIndex(row);
     navView_->scrollTo(row);
     suppressPreview_ = false;
+    // An attribution run, or one of its score matrices, opens the heatmap; everything else its details.
+    qint64 heatmapRun = 0, heatmapScores = 0;
+    if (ref.kind == QLatin1String("run")) {
+        if (const auto* r = snapshot_->run(ref.id); r && r->kind == "attribution") heatmapRun = ref.id;
+    } else if (ref.kind == QLatin1String("scores")) {
+        if (const auto* s = snapshot_->scoresRow(ref.id)) {
+            heatmapRun = s->runId;
+            heatmapScores = s->id;
+        }
+    }
+    if (heatmapRun != 0) {
+        for (int i = 0; i < tabs_->count(); ++i)
+            if (auto* h = qobject_cast<HeatmapPage*>(tabs_->widget(i)); h && h->runId() == heatmapRun) {
+                tabs_->setCurrentIndex(i);
+                if (heatmapScores) h->setCurrentScores(heatmapScores);
+                QTimer::singleShot(0, this, [this, ref] { Q_EMIT viewReady(ref); });
+                return true;
+            }
+        auto* page = new HeatmapPage(this, heatmapRun, heatmapScores);
+        connect(page, &HeatmapPage::ready, this, [this, ref] { Q_EMIT viewReady(ref); });
+        const int i = tabs_->addTab(page, tr("heatmap · run %1").arg(heatmapRun));
+        tabs_->setTabToolTip(i, tr("Attribution run %1: every MLP neuron, the mask, the threshold panel and the inspector").arg(heatmapRun));
+        tabs_->setCurrentIndex(i);
+        return true;
+    }
     showDetailsFor(ref, true);
-    // Details pages render from the snapshot at once; heavier views Q_EMIT this when their job ends.
+    // Details pages render from the snapshot at once; heavier views emit this when their job ends.
     QTimer::singleShot(0, this, [this, ref] { Q_EMIT viewReady(ref); });
     return true;
 }

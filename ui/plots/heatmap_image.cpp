@@ -6,26 +6,28 @@
 
 namespace prominence::ui {
 
+int pooledColumn(const HeatmapData& data, int layer, int first, int last, int pixels, int p) {
+    const int span = last - first;
+    if (span <= 0 || pixels <= 0 || p < 0 || p >= pixels || layer < 0 || layer >= data.layers) return -1;
+    // Pixel p covers columns [a, b): the bins partition [first, last) exactly.
+    const int a = first + static_cast<int>(static_cast<long long>(p) * span / pixels);
+    int b = first + static_cast<int>(static_cast<long long>(p + 1) * span / pixels);
+    if (b <= a) b = a + 1;  // more pixels than columns: a column spans several pixels
+    int best = a;
+    float bestAbs = -1.0f;
+    for (int c = a; c < b && c < last; ++c) {
+        const float v = std::fabs(data.at(layer, c));
+        if (v > bestAbs) {
+            bestAbs = v;
+            best = c;
+        }
+    }
+    return best;
+}
+
 std::vector<int> poolColumns(const HeatmapData& data, int layer, int first, int last, int pixels) {
     std::vector<int> out(static_cast<std::size_t>(std::max(pixels, 0)), -1);
-    const int span = last - first;
-    if (span <= 0 || pixels <= 0) return out;
-    for (int p = 0; p < pixels; ++p) {
-        // Pixel p covers columns [a, b): the bins partition [first, last) exactly.
-        const int a = first + static_cast<int>(static_cast<long long>(p) * span / pixels);
-        int b = first + static_cast<int>(static_cast<long long>(p + 1) * span / pixels);
-        if (b <= a) b = a + 1;  // more pixels than columns: a column spans several pixels
-        int best = a;
-        float bestAbs = -1.0f;
-        for (int c = a; c < b && c < last; ++c) {
-            const float v = std::fabs(data.at(layer, c));
-            if (v > bestAbs) {
-                bestAbs = v;
-                best = c;
-            }
-        }
-        out[static_cast<std::size_t>(p)] = best;
-    }
+    for (int p = 0; p < pixels; ++p) out[static_cast<std::size_t>(p)] = pooledColumn(data, layer, first, last, pixels, p);
     return out;
 }
 

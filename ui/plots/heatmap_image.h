@@ -42,6 +42,8 @@ struct HeatmapData {
 // Per pixel of one layer's columns [first, last): the column (display position) with the largest |score|
 // among the columns that pixel covers. Every column belongs to exactly one pixel.
 std::vector<int> poolColumns(const HeatmapData& data, int layer, int first, int last, int pixels);
+// The same for one pixel p.
+int pooledColumn(const HeatmapData& data, int layer, int first, int last, int pixels, int p);
 
 // The image of columns [first, last) of every layer, `width` pixels wide, one row of pixels per layer
 // (the caller scales rows up). Pixels follow poolColumns.

@@ -81,4 +81,35 @@ void HistogramPlot::setMarker(std::optional<double> x) {
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+BarPlot::BarPlot(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    plot_ = new QCustomPlot(this);
+    layout->addWidget(plot_);
+}
+
+void BarPlot::setBars(const QStringList& labels, const std::vector<double>& values, const QString& xLabel, const QString& yLabel) {
+    values_ = values;
+    plot_->clearPlottables();
+    auto* bars = new QCPBars(plot_->xAxis, plot_->yAxis);
+    bars->setPen(Qt::NoPen);
+    bars->setBrush(QColor(0x1b, 0x9e, 0x77));
+    QVector<double> keys, heights;
+    double top = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        keys << static_cast<double>(i);
+        heights << values[i];
+        top = std::max(top, values[i]);
+    }
+    bars->setData(keys, heights, true);
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    for (int i = 0; i < labels.size(); ++i) ticker->addTick(i, labels[i]);
+    plot_->xAxis->setTicker(ticker);
+    plot_->xAxis->setLabel(xLabel);
+    plot_->yAxis->setLabel(yLabel);
+    plot_->xAxis->setRange(-0.6, std::max<double>(1, static_cast<double>(values.size())) - 0.4);
+    plot_->yAxis->setRange(0, std::max(1.0, top * 1.15));
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
 }  // namespace prominence::ui

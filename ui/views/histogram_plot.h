@@ -3,6 +3,7 @@
 // series over fixed bins, a legend, and an optional vertical marker (a threshold).
 #include <QColor>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include <optional>
@@ -37,6 +38,19 @@ private:
     QCustomPlot* plot_ = nullptr;
     QCPItemStraightLine* marker_ = nullptr;
     std::vector<std::vector<int>> counts_;
+};
+
+// Bars with category labels (counts per layer).
+class BarPlot : public QWidget {
+    Q_OBJECT
+public:
+    explicit BarPlot(QWidget* parent = nullptr);
+    void setBars(const QStringList& labels, const std::vector<double>& values, const QString& xLabel, const QString& yLabel);
+    std::vector<double> values() const { return values_; }
+
+private:
+    QCustomPlot* plot_ = nullptr;
+    std::vector<double> values_;
 };
 
 }  // namespace prominence::ui

@@ -1,0 +1,134 @@
+#pragma once
+// The view researchers open Prominence for: every MLP neuron of an attribution run at a glance. One tab
+// per attribution run: the metric (every stored matrix of the run, per dataset), colour scale and range,
+// neuron order, "go to L:N"; the heatmap; beside it the top neurons, the mask being built (click to
+// toggle, shift-drag to add, ctrl-drag to remove, every edit undoable; save with its provenance, open a
+// stored one), the threshold panel (a policy previewed live on the map, its per-layer counts, merged
+// into the mask), and the inspector of the selected neuron.
+#include <QWidget>
+
+#include <memory>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "ui/views/heatmap_plot.h"
+#include "ui/views/mask_editor.h"
+#include "ui/workspace/object_ref.h"
+#include "ui/workspace/study_snapshot.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QSortFilterProxyModel;
+class QSpinBox;
+class QStandardItemModel;
+class QTableView;
+class QTabWidget;
+class QTextBrowser;
+
+namespace prominence::ui {
+
+class BarPlot;
+class HistogramPlot;
+class MainWindow;
+
+// The stored matrices of one attribution run, read off the GUI thread.
+struct RunMatrices {
+    workspace::RunRecord run;
+    std::vector<workspace::NeuronScores> scores;
+    std::optional<workspace::Id> modelId;
+    std::string modelDir;
+};
+
+class HeatmapPage : public QWidget {
+    Q_OBJECT
+public:
+    // `initialScores`: the matrix to show first (a scores row opened from the navigator), or 0.
+    HeatmapPage(MainWindow* window, qint64 runId, qint64 initialScores = 0);
+
+    qint64 runId() const { return runId_; }
+    ObjectRef ref() const { return {QStringLiteral("run"), runId_}; }
+    bool loaded() const { return matrices_ != nullptr; }
+    HeatmapPlot* plot() const { return plot_; }
+    MaskEditor* maskEditor() const { return editor_; }
+    // The matrix shown, by its id; selects it (tests, --open scores:ID).
+    qint64 currentScores() const;
+    bool setCurrentScores(qint64 scoresId);
+    void setSortedOrder(bool sorted);
+    void setEditMode(bool on);
+    // The threshold panel's policy, as core/prune reads it, and its selection (tests).
+    void setPolicy(const QString& policy, double value, const QString& layers = {});
+    const std::set<NeuronKey>& preview() const { return preview_; }
+    bool previewBusy() const { return previewPending_ || previewRunning_; }
+    // Merges the threshold panel's selection into the mask (one undo step).
+    void addPolicySelection();
+    // Saves the mask as a job; returns the job id (0 with the error on the status line).
+    int saveMask(const QString& name);
+    // Opens a stored mask onto the map (one undo step); a job.
+    int openMask(qint64 maskId);
+    // The inspector follows this neuron.
+    void inspect(int layer, std::int64_t neuron);
+    QString inspectorHtml() const;
+    QString hoverText() const;
+    // What hovering a neuron shows: layer, neuron, value, rank in its layer and overall, in the mask or not.
+    QString readout(int layer, std::int64_t neuron) const;
+    QString statusText() const;
+
+Q_SIGNALS:
+    void ready();
+    void inspectorReady();
+
+private:
+    void load(qint64 initialScores);
+    void onLoaded(std::shared_ptr<RunMatrices> m, qint64 initialScores);
+    const workspace::NeuronScores* current() const;
+    void showCurrent();
+    void restyle();
+    void fillTopNeurons();
+    void schedulePreview();
+    void runPreview();
+    void updateMaskPanel();
+    QWidget* buildToolbar();
+    QWidget* buildSide();
+
+    MainWindow* window_;
+    qint64 runId_;
+    std::shared_ptr<RunMatrices> matrices_;
+    HeatmapPlot* plot_ = nullptr;
+    MaskEditor* editor_ = nullptr;
+    QComboBox* metric_ = nullptr;
+    QComboBox* scale_ = nullptr;
+    QComboBox* range_ = nullptr;
+    QComboBox* order_ = nullptr;
+    QLineEdit* goTo_ = nullptr;
+    QCheckBox* edit_ = nullptr;
+    QLabel* hover_ = nullptr;
+    QLabel* status_ = nullptr;
+    QStandardItemModel* topModel_ = nullptr;
+    QSortFilterProxyModel* topProxy_ = nullptr;
+    QTableView* topView_ = nullptr;
+    QLabel* maskSummary_ = nullptr;
+    QLineEdit* maskName_ = nullptr;
+    QComboBox* storedMasks_ = nullptr;
+    QComboBox* policy_ = nullptr;
+    QDoubleSpinBox* policyValue_ = nullptr;
+    QLineEdit* policyLayers_ = nullptr;
+    QLabel* policyCount_ = nullptr;
+    BarPlot* policyBars_ = nullptr;
+    QTextBrowser* inspector_ = nullptr;
+    QTabWidget* sideTabs_ = nullptr;
+    QWidget* thresholdTab_ = nullptr;
+    HistogramPlot* igHistogram_ = nullptr;
+    std::set<NeuronKey> preview_;
+    nlohmann::json previewPolicy_;
+    bool previewPending_ = false;
+    bool previewRunning_ = false;
+    NeuronKey inspected_{-1, -1};
+    QString inspectorHtml_;
+};
+
+}  // namespace prominence::ui
