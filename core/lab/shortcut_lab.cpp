@@ -249,6 +249,7 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
         eval::SelectionCriteria crit;
         crit.threshold = o.confidence;
         std::map<std::string, std::vector<std::int64_t>> selected;
+        std::map<std::string, workspace::Id> evalRuns;  // stored selection evals, by dataset
         for (const std::string& d : datasets) {
             const Bench& b = benchNamed(benches, d);
             const eval::EvalResult r = eval::evaluate(*base, tok, b.data.items, nullptr, letterEval());
@@ -265,6 +266,7 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
                 info.params = {{"scoring", "letter"}, {"demo_run", demoRun}, {"purpose", "selection"}};
                 workspace::Selection sel;
                 sel.runId = eval::storeEvalRun(*ws, *base, info, r);
+                evalRuns[d] = sel.runId;
                 sel.name = "high_confidence";
                 sel.criteria = crit.toJson();
                 sel.criteria["correct"] = true;
@@ -311,13 +313,42 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
             rs.parentRunId = demoRun;
             rs.params = o.ig.toJson();
             rs.params["items_per_dataset"] = o.attributedItems;
+            rs.params["item_rows"] = "source";
+            rs.inputs = {{evalRuns.at("source"), "eval"}};
             igRun = ws->beginRun(rs);
         }
+        // The source items' IG rows are stored as core/attribution stores a selection's, so "top items
+        // for this neuron" works on the lab's run. Only the source's: a run keys its rows by item index,
+        // and the references' indices (into their own eval runs) would collide with the source's.
+        const auto storeRows = [&](const attribution::ItemAttribution& ia) {
+            const data::McItem& item = benchNamed(benches, "source").data.items[static_cast<std::size_t>(ia.id)];
+            std::vector<workspace::IgItem> rows;
+            for (const attribution::LayerAttribution& l : ia.layers) {
+                workspace::IgItem r;
+                r.itemIndex = ia.id;
+                r.itemId = item.id;
+                r.layer = l.layer;
+                r.target = letters[static_cast<std::size_t>(item.gold)];
+                r.fInput = l.fInput;
+                r.fBaseline = l.fBaseline;
+                r.delta = l.delta;
+                r.neurons = l.ig.size(0);
+                const at::Tensor f = l.ig.to(at::kFloat).contiguous();
+                r.attribution.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+                r.summary = {{"dataset", "source"}, {"flagged", l.flagged}, {"relative_residual", l.relativeResidual}};
+                rows.push_back(std::move(r));
+            }
+            ws->addIgItems(igRun, rows);
+        };
         for (const std::string& d : datasets) {
             attribution::ScoreAccumulator acc(layers, base->intermediateSize());
             attribution::attributeItems(
                 *base, items[d], o.ig, meanBase, {},
-                [&](const attribution::ItemAttribution& ia) { acc.add(ia.id, ia.matrix()); }, Progress::none());
+                [&](const attribution::ItemAttribution& ia) {
+                    acc.add(ia.id, ia.matrix());
+                    if (ws && d == "source") storeRows(ia);
+                },
+                Progress::none());
             scores[d] = acc.result();
         }
         const attribution::ContrastResult con =

@@ -1,7 +1,8 @@
 // study::runDirectEffect equals the direct path computed here from the checkpoint's own safetensors
 // tensors (GPT-2's Conv1D layout and Llama's Linear layout, tied and untied heads), and
 // runTokenActivations / runItemActivations equal the `forward` CLI's mlp.L tensor for the same ids,
-// the item encoded as its eval run encoded it. The fixtures come from ../shared (skipped when
+// the item encoded as its eval run encoded it; the Shortcut Lab's workspace answers "top items for
+// this neuron" from its stored IG rows. The fixtures come from ../shared (skipped when
 // absent); the Shortcut Lab's miniature is built here. LibTorch first: its headers use `slots` as a
 // name, which Qt defines as a macro.
 #include "core/attribution/dataset_attribution.h"
@@ -12,7 +13,10 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/workspace/workspace.h"
 
+#include <algorithm>
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -206,6 +210,47 @@ private slots:
         p.layer = 0;
         p.evalRunId = 99;
         QVERIFY_THROWS_EXCEPTION(StorageError, study::runItemActivations(p));
+    }
+
+    // The Shortcut Lab's attribution run keeps the source items' IG rows: "top items for this neuron"
+    // lists every attributed source item, best first, and their mean is the stored mean_ig matrix.
+    void labWorkspaceHasTopItems() {
+        const std::string ws = dir_ + "/demo.prominence";
+        const test::CliResult d = cli({"demo", "--tiny", "--cache", dir_ + "/lab", "--workspace", ws});
+        QVERIFY2(d.code == 0, qPrintable(d.err));
+        auto w = workspace::Workspace::open(ws);
+        const std::vector<workspace::RunRecord> igRuns = w.runs({"attribution", false});
+        QCOMPARE(igRuns.size(), std::size_t(1));
+        const workspace::RunRecord& run = igRuns[0];
+        QCOMPARE(run.inputs.size(), std::size_t(1));
+        const workspace::RunRecord source = w.run(run.inputs[0].runId);
+        QCOMPARE(source.kind, std::string("eval"));
+        QVERIFY(w.run(source.id).name.find("source") != std::string::npos);
+        std::map<std::int64_t, std::string> sourceIds;
+        for (const workspace::ItemResult& it : w.items(source.id)) sourceIds[it.index] = it.itemId;
+        const std::vector<std::int64_t> selected = w.selections(source.id).at(0).itemIndices;
+        std::optional<workspace::NeuronScores> meanIg;
+        for (workspace::NeuronScores& s : w.neuronScoresOf(run.id))
+            if (s.kind == "mean_ig" && s.dataset == "source") meanIg = std::move(s);
+        QVERIFY(meanIg);
+
+        const int layer = 1;
+        for (std::int64_t neuron : {0, 9, 63}) {
+            const std::vector<attribution::NeuronItem> top =
+                attribution::topItemsForNeuron(w, run.id, layer, neuron, 1000);
+            QCOMPARE(static_cast<std::int64_t>(top.size()), meanIg->itemCount);
+            double sum = 0;
+            for (std::size_t k = 0; k < top.size(); ++k) {
+                if (k > 0) QVERIFY(top[k].ig <= top[k - 1].ig);
+                QVERIFY(std::find(selected.begin(), selected.end(), top[k].itemIndex) != selected.end());
+                QCOMPARE(q(top[k].itemId), q(sourceIds.at(top[k].itemIndex)));
+                sum += top[k].ig;
+            }
+            // meanIg rows are the attributed layers in order; the lab attributes every layer.
+            const double expected = meanIg->scores[static_cast<std::size_t>(layer * meanIg->neurons + neuron)];
+            QVERIFY2(std::abs(sum / static_cast<double>(top.size()) - expected) <= 1e-5 * std::max(1e-3, std::abs(expected)),
+                     qPrintable(QStringLiteral("neuron %1: %2 vs %3").arg(neuron).arg(sum / top.size()).arg(expected)));
+        }
     }
 
 private:
