@@ -36,8 +36,8 @@ struct CompareParams {
     eval::Scoring scoring = eval::Scoring::Letter;
     bool addBos = false;
     train::TrainOptions train;  // seed set per run
-    bool keepCheckpoints =
-        false;  // store every fine-tuned checkpoint under the workspace's directory
+    // Store every fine-tuned checkpoint under the workspace's directory.
+    bool keepCheckpoints = false;
     int bootstrapResamples = 2000;
     std::uint64_t bootstrapSeed = 0;
     std::string name = "comparison";

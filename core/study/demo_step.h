@@ -30,8 +30,8 @@ struct DemoParams {
     // settings it found afterwards. The CLI turns this off when the user chose thread counts.
     bool labThreads = true;
     bool buildOnly = false;  // build (or reuse) the lab and measure it; the method does not run
-    std::string
-        jsonPath;  // also write every number of the run as JSON here (ignored with buildOnly)
+    // Also write every number of the run as JSON here (ignored with buildOnly).
+    std::string jsonPath;
 
     void validate() const;  // ParamsError
 };
@@ -40,8 +40,8 @@ struct DemoResult {
     // buildOnly: lab_dir, built_now, seconds, lab (its recipe and training curve), behaviour per
     // benchmark. Otherwise every number of the run (lab::DemoResult::toJson).
     nlohmann::json summary;
-    std::string
-        report;  // the comparison table, ground truth and wall time as text (not with buildOnly)
+    // The comparison table, ground truth and wall time as text (empty with buildOnly).
+    std::string report;
     workspace::Id workspaceRunId = 0;
 };
 

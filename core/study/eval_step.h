@@ -26,8 +26,8 @@ struct EvalParams {
     data::LoadOptions load;     // format (auto), generic field mapping, skipInvalid, language
     std::string fewshotFrom;    // exemplars from this file; empty: from the benchmark itself
     std::int64_t limit = -1;    // evaluate only the first `limit` items; -1: all
-    eval::EvalOptions
-        options;  // scoring loglik, shots 0, seed 1234, batch 32 rows / 8192 tokens, ...
+    // scoring loglik, shots 0, seed 1234, batches of 32 rows / 8192 tokens, context reuse, no BOS.
+    eval::EvalOptions options;
     std::string dtype = "float32";  // compute dtype: float32 | bfloat16 | float16
     std::string device = "cpu";     // cpu | cuda | cuda:N
     std::string itemsPath;          // write one JSON line per item here; empty: none

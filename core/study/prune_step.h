@@ -19,8 +19,8 @@ namespace prominence::study {
 struct PruneParams {
     std::string workspacePath;  // required
     std::string maskName;       // name of the stored mask (required)
-    prune::PolicyParams
-        policy;  // kind, layer, percent, k, threshold, layers, neurons, positiveOnly
+    // kind, layer, percent, k, threshold, layers, neurons, positiveOnly.
+    prune::PolicyParams policy;
     workspace::Id scoresRun = 0;  // attribution run holding the scores (every policy but explicit)
     std::string kind;             // score matrix kind; empty: the run's contrast matrix
     std::string dataset;          // score matrix dataset, when the run holds several
