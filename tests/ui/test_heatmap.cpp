@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QFile>
 #include <QMouseEvent>
 #include <QSettings>
 #include <QSignalSpy>
@@ -199,6 +200,7 @@ private slots:
         modelDir_ = lab + QStringLiteral("/model");
         ws_ = dir_ + QStringLiteral("/heat.prominence");
         qint64 sel[2] = {0, 0};
+        qint64 evalRun[2] = {0, 0};
         int k = 0;
         for (const char* bench : {"source", "member"}) {
             const test::CliResult e = test::runCli({QStringLiteral("eval"), QStringLiteral("--model"), modelDir_, QStringLiteral("--benchmark"),
@@ -206,6 +208,7 @@ private slots:
                 QStringLiteral("letter"), QStringLiteral("--workspace"), ws_, QStringLiteral("--selection"), QStringLiteral("c"),
                 QStringLiteral("--select-threshold"), QStringLiteral("0")});
             QVERIFY2(e.code == 0, qPrintable(e.err));
+            evalRun[k] = parseOut(e).at("run_id").get<qint64>();
             sel[k++] = parseOut(e).at("selection").at("id").get<qint64>();
         }
         const test::CliResult a = test::runCli({QStringLiteral("attribute"), QStringLiteral("--workspace"), ws_, QStringLiteral("--selection"),
@@ -313,6 +316,39 @@ private slots:
         const study::DirectEffectResult effect = study::runDirectEffect(de);
         QVERIFY(page->inspectorHtml().contains(q(effect.up.front().text).toHtmlEscaped()));
         QVERIFY(page->inspectorHtml().contains(QStringLiteral("Top items")));
+
+        // Ablate and evaluate = the CLI's eval of the checkpoint pruned by the same neurons.
+        QSignalSpy ablated(page, &HeatmapPage::ablationReady);
+        QVERIFY(page->ablateAndEvaluate({evalRun[0]}) != 0);
+        QVERIFY(ablated.wait(120000));
+        const nlohmann::json& r = page->lastAblation();
+        const workspace::Id after = r.at("runs")[0].at("ablated_run").get<workspace::Id>();
+        QString neurons;
+        for (const auto& [l, n] : page->maskEditor()->mask())
+            neurons += (neurons.isEmpty() ? QString() : QStringLiteral(",")) + QStringLiteral("%1:%2").arg(l).arg(n);
+        const QString pruned = dir_ + QStringLiteral("/pruned");
+        const test::CliResult pr = test::runCli({QStringLiteral("prune"), QStringLiteral("--model"), modelDir_, QStringLiteral("--neurons"),
+                                                 neurons, QStringLiteral("--output"), pruned});
+        QVERIFY2(pr.code == 0, qPrintable(pr.err));
+        const QString items = dir_ + QStringLiteral("/pruned-items.jsonl");
+        const test::CliResult ev = test::runCli({QStringLiteral("eval"), QStringLiteral("--model"), pruned, QStringLiteral("--benchmark"),
+                                                 q(ws.benchmark(*ws.run(evalRun[0]).benchmarkId).path), QStringLiteral("--scoring"),
+                                                 QStringLiteral("letter"), QStringLiteral("--items"), items});
+        QVERIFY2(ev.code == 0, qPrintable(ev.err));
+        QFile f(items);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto storedItems = ws.items(after);
+        std::size_t i = 0;
+        while (!f.atEnd()) {
+            const nlohmann::json line = nlohmann::json::parse(f.readLine().toStdString());
+            QVERIFY(i < storedItems.size());
+            QCOMPARE(storedItems[i].pred, line.at("pred").get<std::int64_t>());
+            const auto probs = line.at("probs").get<std::vector<double>>();
+            for (std::size_t o = 0; o < probs.size(); ++o) QVERIFY(std::fabs(storedItems[i].probs[o] - probs[o]) <= 1e-5 * std::max(1e-3, probs[o]));
+            ++i;
+        }
+        QCOMPARE(i, storedItems.size());
+        QCOMPARE(r.at("runs")[0].at("acc_after").get<double>(), parseOut(ev).at("acc").get<double>());
     }
 };
 

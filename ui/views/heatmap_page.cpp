@@ -1,5 +1,6 @@
 #include "core/attribution/dataset_attribution.h"
 #include "core/prune/selection.h"
+#include "core/study/ablate_step.h"
 #include "core/study/mask_step.h"
 #include "core/study/neuron_step.h"
 #include "core/workspace/workspace.h"
@@ -15,6 +16,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPointer>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -32,6 +34,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/study/command_line.h"
+#include "ui/jobs/command_text.h"
 #include "ui/main_window.h"
 #include "ui/views/histogram_plot.h"
 
@@ -311,6 +315,42 @@ QWidget* HeatmapPage::buildSide() {
     });
     for (const auto& m : window_->snapshot().masks)
         storedMasks_->addItem(QStringLiteral("#%1 %2 (%3 neurons)").arg(m.id).arg(qs(m.name)).arg(m.neuronCount), qlonglong(m.id));
+    // Try it now: the mask applied to the model (no fine-tuning) on chosen eval runs.
+    mv->addWidget(new QLabel(tr("<b>Ablate and evaluate</b> (the mask removed, no fine-tuning) on:"), maskPage));
+    ablateRuns_ = new QListWidget(maskPage);
+    ablateRuns_->setObjectName(QStringLiteral("ablateRuns"));
+    ablateRuns_->setToolTip(tr("Completed eval runs to evaluate again with the mask's neurons removed; each result is an "
+                               "ordinary eval run in the workspace"));
+    ablateRuns_->setMaximumHeight(110);
+    std::set<std::optional<workspace::Id>> benchmarksSeen;
+    const auto& runs = window_->snapshot().runs;
+    // The latest completed eval of each benchmark is offered first (checked for the lab's source).
+    for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+        if (it->kind != "eval" || it->status != workspace::RunStatus::Completed || it->params.contains("mask")) continue;
+        const bool first = benchmarksSeen.insert(it->benchmarkId).second;
+        if (!first) continue;
+        auto* item = new QListWidgetItem(QStringLiteral("#%1 %2 — %3").arg(it->id).arg(qs(it->name), qs(runKeyNumber(*it))), ablateRuns_);
+        item->setData(Qt::UserRole, qlonglong(it->id));
+        item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+        item->setCheckState(Qt::Unchecked);
+    }
+    mv->addWidget(ablateRuns_);
+    auto* ablate = new QPushButton(tr("Ablate and evaluate"), maskPage);
+    ablate->setObjectName(QStringLiteral("ablateButton"));
+    ablate->setToolTip(tr("A job: accuracy before and after with the paired difference and its 95% interval, McNemar's "
+                          "counts and, on the Shortcut Lab, the change in cue-following (prominence-cli ablate)"));
+    mv->addWidget(ablate);
+    ablateResult_ = new QLabel(maskPage);
+    ablateResult_->setObjectName(QStringLiteral("ablateResult"));
+    ablateResult_->setWordWrap(true);
+    ablateResult_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    mv->addWidget(ablateResult_);
+    connect(ablate, &QPushButton::clicked, this, [this] {
+        std::vector<qint64> ids;
+        for (int i = 0; i < ablateRuns_->count(); ++i)
+            if (ablateRuns_->item(i)->checkState() == Qt::Checked) ids.push_back(ablateRuns_->item(i)->data(Qt::UserRole).toLongLong());
+        ablateAndEvaluate(ids);
+    });
     tabs->addTab(maskPage, tr("Mask"));
 
     // Threshold
@@ -850,5 +890,62 @@ void HeatmapPage::inspect(int layer, std::int64_t neuron) {
 }
 
 QString HeatmapPage::inspectorHtml() const { return inspectorHtml_; }
+
+int HeatmapPage::ablateAndEvaluate(const std::vector<qint64>& evalRuns) {
+    if (editor_->mask().empty()) {
+        ablateResult_->setText(tr("The mask is empty: click neurons or merge a policy selection first."));
+        return 0;
+    }
+    if (evalRuns.empty()) {
+        ablateResult_->setText(tr("Check at least one eval run to evaluate again."));
+        return 0;
+    }
+    study::AblateParams p;
+    p.workspacePath = window_->workspacePath().toStdString();
+    std::string neurons;
+    for (const auto& [l, n] : editor_->mask()) neurons += (neurons.empty() ? "" : ",") + std::to_string(l) + ":" + std::to_string(n);
+    p.neurons = neurons;
+    p.evalRuns.assign(evalRuns.begin(), evalRuns.end());
+    JobSpec spec;
+    spec.title = tr("Ablate %1 neurons and evaluate %2 run(s)").arg(editor_->mask().size()).arg(evalRuns.size());
+    spec.kind = QStringLiteral("ablate");
+    spec.workspacePath = window_->workspacePath();
+    try {
+        p.validate();
+        spec.command = toQStringList(study::commandLine(p));
+    } catch (const std::exception& e) {
+        ablateResult_->setText(QString::fromUtf8(e.what()));
+        return 0;
+    }
+    spec.work = [p](Progress& progress) { return nlohmann::json(study::runAblate(p, progress).summary); };
+    ablateResult_->setText(tr("Evaluating…"));
+    QPointer<HeatmapPage> self(this);
+    return window_->jobs()->start(std::move(spec), [self](const nlohmann::json& r) {
+        if (!self) return;
+        QString text;
+        for (const auto& run : r.value("runs", nlohmann::json::array())) {
+            const auto& d = run.value("difference", nlohmann::json::object());
+            text += tr("<b>%1</b>: acc %2 → %3, difference %4 [%5, %6]")
+                        .arg(qs(run.value("benchmark", std::string())).toHtmlEscaped())
+                        .arg(run.value("acc_before", 0.0), 0, 'f', 3)
+                        .arg(run.value("acc_after", 0.0), 0, 'f', 3)
+                        .arg(d.value("mean", 0.0), 0, 'f', 3)
+                        .arg(d.value("low", 0.0), 0, 'f', 3)
+                        .arg(d.value("high", 0.0), 0, 'f', 3);
+            if (run.contains("mcnemar"))
+                text += tr(", McNemar p %1").arg(run.at("mcnemar").value("exact_p", 1.0), 0, 'g', 3);
+            if (run.contains("cue_following"))
+                text += tr(", cue-following %1 → %2")
+                            .arg(run.at("cue_following").value("before", 0.0), 0, 'f', 3)
+                            .arg(run.at("cue_following").value("after", 0.0), 0, 'f', 3);
+            text += QStringLiteral(" (run #%1)<br>").arg(run.value("ablated_run", 0LL));
+        }
+        self->ablateResult_->setText(text);
+        self->lastAblation_ = r;
+        Q_EMIT self->ablationReady();
+    }, [self](const QString& e) {
+        if (self) self->ablateResult_->setText(QStringLiteral("<span style='color:#b02020'>%1</span>").arg(e.toHtmlEscaped()));
+    });
+}
 
 }  // namespace prominence::ui

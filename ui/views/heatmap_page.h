@@ -73,6 +73,9 @@ public:
     // The inspector follows this neuron.
     void inspect(int layer, std::int64_t neuron);
     QString inspectorHtml() const;
+    // Ablate and evaluate: the mask removed from the model, these eval runs evaluated again (a job).
+    int ablateAndEvaluate(const std::vector<qint64>& evalRuns);
+    const nlohmann::json& lastAblation() const { return lastAblation_; }
     QString hoverText() const;
     // What hovering a neuron shows: layer, neuron, value, rank in its layer and overall, in the mask or not.
     QString readout(int layer, std::int64_t neuron) const;
@@ -81,6 +84,7 @@ public:
 Q_SIGNALS:
     void ready();
     void inspectorReady();
+    void ablationReady();
 
 private:
     void load(qint64 initialScores);
@@ -121,6 +125,9 @@ private:
     BarPlot* policyBars_ = nullptr;
     QTextBrowser* inspector_ = nullptr;
     QTabWidget* sideTabs_ = nullptr;
+    QListWidget* ablateRuns_ = nullptr;
+    QLabel* ablateResult_ = nullptr;
+    nlohmann::json lastAblation_;
     QWidget* thresholdTab_ = nullptr;
     HistogramPlot* igHistogram_ = nullptr;
     std::set<NeuronKey> preview_;
