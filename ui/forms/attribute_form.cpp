@@ -19,20 +19,6 @@ using namespace prominence::attribution;
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-// "all" or "" -> empty (every layer); else comma-separated non-negative indices.
-std::vector<int> layerList(const QString& text, const char* what) {
-    std::vector<int> out;
-    const QString t = text.trimmed();
-    if (t.isEmpty() || t == QLatin1String("all") || t == QLatin1String("none")) return out;
-    for (const QString& part : t.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int v = part.trimmed().toInt(&ok);
-        if (!ok || v < 0)
-            throw InvalidArgument(std::string(what) + ": expected layer indices (comma-separated), got '" + part.toStdString() + "'");
-        out.push_back(v);
-    }
-    return out;
-}
 
 class AttributeForm : public StepForm {
 public:
@@ -103,13 +89,13 @@ public:
         p.attribution.positions = parsePositionMode(str(QStringLiteral("positions")).toStdString());
         p.attribution.baseline = parseBaseline(str(QStringLiteral("baseline")).toStdString());
         p.attribution.ig.chunkSize = static_cast<int>(integer(QStringLiteral("chunk")));
-        p.attribution.layers = layerList(str(QStringLiteral("layers")), "layers");
+        p.attribution.layers = parseLayerList(str(QStringLiteral("layers")), "layers");
         p.aggregate.frequencyThreshold = real(QStringLiteral("freq-threshold"));
         p.storeVectors = !flag(QStringLiteral("no-vectors"));
         p.contrast.method = parseContrastMethod(str(QStringLiteral("contrast")).toStdString());
         p.contrast.statistic = parseStatistic(str(QStringLiteral("statistic")).toStdString());
         p.contrast.topPercentIn = p.contrast.topPercentRef = real(QStringLiteral("top-percent"));
-        p.contrast.excludeLayers = layerList(str(QStringLiteral("exclude-layers")), "excluded layers");
+        p.contrast.excludeLayers = parseLayerList(str(QStringLiteral("exclude-layers")), "excluded layers");
         p.top = integer(QStringLiteral("top"));
         p.name = str(QStringLiteral("name")).toStdString();
         p.validate();

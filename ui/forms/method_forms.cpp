@@ -27,19 +27,6 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-std::vector<int> layerList(const QString& text, const char* what) {
-    std::vector<int> out;
-    const QString t = text.trimmed();
-    if (t.isEmpty() || t == QLatin1String("all") || t == QLatin1String("none")) return out;
-    for (const QString& part : t.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int v = part.trimmed().toInt(&ok);
-        if (!ok || v < 0)
-            throw InvalidArgument(std::string(what) + ": expected layer indices (comma-separated), got '" + part.toStdString() + "'");
-        out.push_back(v);
-    }
-    return out;
-}
 
 // The training fields shared by fine-tune and compare, read into train::TrainOptions.
 class TrainingForm : public StepForm {
@@ -143,7 +130,7 @@ public:
         if (p.policy.kind == prune::PolicyKind::GlobalTopK) p.policy.k = integer(QStringLiteral("k"));
         if (p.policy.kind == prune::PolicyKind::Threshold) p.policy.threshold = real(QStringLiteral("threshold"));
         if (p.policy.kind == prune::PolicyKind::Explicit) p.policy.neurons = str(QStringLiteral("neurons")).toStdString();
-        else p.policy.layers = layerList(str(QStringLiteral("layers")), "only layers");
+        else p.policy.layers = parseLayerList(str(QStringLiteral("layers")), "only layers");
         p.policy.positiveOnly = !flag(QStringLiteral("include-nonpositive"));
         if (p.policy.kind != prune::PolicyKind::Explicit) {
             p.scoresRun = value(QStringLiteral("scores")).toLongLong();
@@ -447,7 +434,7 @@ public:
         p.options.prunePercent = real(QStringLiteral("prune-percent"));
         p.options.untaggedFinetune = str(QStringLiteral("finetune-data")) == QLatin1String("untagged");
         if (!str(QStringLiteral("exclude-layers")).isEmpty())
-            p.options.contrast.excludeLayers = layerList(str(QStringLiteral("exclude-layers")), "excluded layers");
+            p.options.contrast.excludeLayers = parseLayerList(str(QStringLiteral("exclude-layers")), "excluded layers");
         p.options.cacheRoot = str(QStringLiteral("cache")).toStdString();
         p.jsonPath = str(QStringLiteral("json")).toStdString();
         p.validate();

@@ -44,6 +44,20 @@ bool refMatches(RefKind kind, const workspace::RunRecord& r) {
 
 }  // namespace
 
+std::vector<int> parseLayerList(const QString& text, const char* what) {
+    std::vector<int> out;
+    const QString t = text.trimmed();
+    if (t.isEmpty() || t == QLatin1String("all") || t == QLatin1String("none")) return out;
+    for (const QString& part : t.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const int v = part.trimmed().toInt(&ok);
+        if (!ok || v < 0)
+            throw InvalidArgument(std::string(what) + ": expected layer indices (comma-separated), got '" + part.toStdString() + "'");
+        out.push_back(v);
+    }
+    return out;
+}
+
 StepForm::StepForm(QString name, QString title, MainWindow* window)
     : QWidget(nullptr), name_(std::move(name)), title_(std::move(title)), window_(window) {
     setObjectName(QStringLiteral("form_") + name_);

@@ -8,6 +8,7 @@
 #include <QWidget>
 
 #include <map>
+#include <vector>
 
 #include "ui/jobs/job_runner.h"
 #include "ui/workspace/study_snapshot.h"
@@ -27,6 +28,10 @@ class QVBoxLayout;
 namespace prominence::ui {
 
 class MainWindow;
+
+// A layer-list field: "all", "none" or empty -> empty (every layer); else comma-separated indices >= 0.
+// InvalidArgument naming `what` and the bad entry.
+std::vector<int> parseLayerList(const QString& text, const char* what);
 
 enum class PathKind { File, Directory, SaveFile, SaveDirectory };
 // What a picker of stored objects lists.

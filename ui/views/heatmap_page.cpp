@@ -36,6 +36,7 @@
 
 #include "core/study/command_line.h"
 #include "ui/jobs/command_text.h"
+#include "ui/forms/step_form.h"
 #include "ui/main_window.h"
 #include "ui/views/histogram_plot.h"
 
@@ -599,13 +600,7 @@ void HeatmapPage::runPreview() {
     prune::PolicyParams p;
     try {
         p.kind = prune::parsePolicy(policy_->currentText().toStdString());
-        std::vector<int> layers;
-        for (const QString& part : policyLayers_->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            bool ok = false;
-            const int v = part.trimmed().toInt(&ok);
-            if (!ok) throw InvalidArgument("layers: expected layer indices, got '" + part.toStdString() + "'");
-            layers.push_back(v);
-        }
+        const std::vector<int> layers = parseLayerList(policyLayers_->text(), "layers");
         if (p.kind == prune::PolicyKind::LayerTopPercent) {
             p.layer = layers.empty() ? 0 : layers.front();
             p.percent = policyValue_->value();
