@@ -1,8 +1,15 @@
 #include "core/study/export_step.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 
+#include "core/data/benchmark_loader.h"
+#include "core/data/rendering.h"
 #include "core/model/model.h"
+#include "core/study/params_error.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/prune/mask_store.h"
 #include "core/prune/surgery.h"
 #include "core/workspace/workspace.h"
@@ -74,6 +81,71 @@ ExportResult runExport(const ExportParams& p, Progress& progress, const Log&) {
     out.summary = out.written.toJson();
     out.summary["pruned"] = mask.size();
     return out;
+}
+
+void ExportCheckParams::validate() const {
+    if (exportDir.empty()) throw ParamsError("the export check needs the exported directory");
+    if (modelDir.empty()) throw ParamsError("the export check needs the source model directory");
+    if (benchmarkPath.empty()) throw ParamsError("the export check needs a benchmark for its prompts");
+    if (items < 1) throw ParamsError("the export check needs at least one item");
+}
+
+nlohmann::json ExportCheckResult::toJson() const {
+    return {{"items", items}, {"tokens", tokens}, {"pruned", pruned}, {"max_abs_diff", maxAbsDiff}, {"per_item", perItem}};
+}
+
+namespace {
+
+// Logits [T, V] (float32) of one sequence, every position.
+at::Tensor sequenceLogits(const Model& model, const std::vector<std::int64_t>& ids, const NeuronMask* mask) {
+    at::NoGradGuard noGrad;
+    ForwardInput in;
+    in.inputIds = at::tensor(ids, at::TensorOptions().dtype(at::kLong)).unsqueeze(0).to(model.device());  // [1, T]
+    ForwardOptions fo;
+    fo.neuronMask = mask;
+    return model.forward(in, fo).logits.squeeze(0).to(at::kFloat).cpu();  // [T, V]
+}
+
+}  // namespace
+
+ExportCheckResult checkExport(const ExportCheckParams& p, Progress& progress) {
+    p.validate();
+    progress.setStage("checking the export");
+    const auto exported = Model::load(p.exportDir);
+    const auto source = Model::load(p.modelDir);
+    if (exported->numLayers() != source->numLayers() || exported->intermediateSize() != source->intermediateSize() ||
+        exported->vocabSize() != source->vocabSize())
+        throw InvalidArgument("export check: " + p.exportDir + " and " + p.modelDir + " have different shapes");
+    prune::PruneMask mask = prune::PruneMask::forModel(*source);
+    const std::filesystem::path meta = std::filesystem::path(p.exportDir) / "prominence.json";
+    if (std::filesystem::exists(meta)) {
+        std::ifstream in(meta);
+        const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+        if (j.is_discarded()) throw FormatError(meta.string() + ": not valid JSON");
+        if (j.contains("mask") && !j.at("mask").is_null()) mask = prune::PruneMask::fromJson(j.at("mask"), meta.string() + ": mask");
+    }
+    mask.checkFits(*source, "the export's mask");
+    const NeuronMask activation = mask.toNeuronMask(source->device());
+    const Tokenizer tokenizer = Tokenizer::load(p.exportDir);
+    const data::Benchmark bench = data::loadBenchmark(p.benchmarkPath);
+    const std::size_t n = std::min(p.items, bench.items.size());
+    if (n == 0) throw InvalidArgument("export check: " + p.benchmarkPath + " has no items");
+    ExportCheckResult r;
+    r.pruned = static_cast<std::int64_t>(mask.size());
+    progress.report(0, static_cast<std::int64_t>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::vector<std::int64_t> ids = tokenizer.encode(data::letterPrompt(bench.items[i]), false);
+        if (ids.empty()) throw InvalidArgument("export check: item " + std::to_string(i) + " of " + p.benchmarkPath + " has an empty prompt");
+        const at::Tensor a = sequenceLogits(*exported, ids, nullptr);
+        const at::Tensor b = sequenceLogits(*source, ids, mask.empty() ? nullptr : &activation);
+        const double d = (a - b).abs().max().item<double>();
+        r.perItem.push_back(d);
+        r.maxAbsDiff = std::max(r.maxAbsDiff, d);
+        r.tokens += static_cast<std::int64_t>(ids.size());
+        ++r.items;
+        progress.report(static_cast<std::int64_t>(i + 1), static_cast<std::int64_t>(n));
+    }
+    return r;
 }
 
 }  // namespace prominence::study

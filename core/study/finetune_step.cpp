@@ -1,5 +1,7 @@
 #include "core/study/finetune_step.h"
 
+#include <filesystem>
+
 #include "core/export/hf_export.h"
 #include "core/model/model.h"
 #include "core/prune/mask_store.h"
@@ -17,9 +19,16 @@ void FinetuneParams::validate() const {
     asParamsError([&] { train.validate(); });
 }
 
-FinetuneResult runFinetune(const FinetuneParams& p, Progress& progress, const Log&) {
+std::string finetuneCheckpointDir(const std::string& outputDir) {
+    std::string dir = outputDir;
+    while (dir.size() > 1 && (dir.back() == '/' || dir.back() == '\\')) dir.pop_back();
+    return dir + "-checkpoints";
+}
+
+FinetuneResult runFinetune(const FinetuneParams& p, Progress& progress, const Log& log) {
     p.validate();
     train::TrainOptions options = p.train;
+    if (options.checkpointDir.empty()) options.checkpointDir = finetuneCheckpointDir(p.outputDir);
     auto model = Model::load(p.modelDir);
     const std::string tokenizerPath = p.tokenizer.empty() ? p.modelDir : p.tokenizer;
     const Tokenizer tokenizer = Tokenizer::load(tokenizerPath);
@@ -87,9 +96,58 @@ FinetuneResult runFinetune(const FinetuneParams& p, Progress& progress, const Lo
         start.params = params;
         out.runId = ws->beginRun(start);
     }
+    // Checkpoints as they are written: loadable on their own (tokenizer beside the weights) and in
+    // the workspace at once, so a cancel or a crash later keeps them.
+    std::vector<train::SavedCheckpoint> saved;
+    std::int64_t stepsDone = 0;
+    auto keep = [&](const train::SavedCheckpoint& c) {
+        exporting::copyTokenizerFiles(tokenizerPath, c.path);
+        saved.push_back(c);
+        if (!ws) return;
+        workspace::CheckpointRecord rec;
+        rec.runId = *out.runId;
+        rec.step = c.step;
+        rec.path = c.path;
+        rec.maskId = maskId;
+        rec.metrics = {{"loss", out.training.history.empty() ? 0.0 : out.training.history.back().loss}};
+        ws->addCheckpoint(rec);
+    };
+    auto checkpointList = [&] {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& c : saved) list.push_back({{"step", c.step}, {"path", c.path}});
+        return list;
+    };
+    options.onStep = [&, user = p.train.onStep](const train::StepRecord& r) {
+        stepsDone = r.step;
+        out.training.history.push_back(r);  // the last loss, for the checkpoint's metrics
+        if (user) user(r);
+    };
+    options.onCheckpoint = [&, user = p.train.onCheckpoint](const train::SavedCheckpoint& c) {
+        keep(c);
+        if (user) user(c);
+    };
     try {
         progress.setStage("fine-tuning");
-        out.training = train::train(*model, examples, validation, options, progress);
+        try {
+            out.training = train::train(*model, examples, validation, options, progress);
+        } catch (const Cancelled&) {
+            if (stepsDone > 0 && (saved.empty() || saved.back().step != stepsDone)) {
+                // The model holds the weights of the last finished step (train's contract).
+                const train::SavedCheckpoint c{
+                    stepsDone, (std::filesystem::path(options.checkpointDir) /
+                                ("step-" + std::to_string(stepsDone)))
+                                   .string()};
+                try {
+                    model->saveCheckpoint(c.path);
+                    keep(c);
+                    if (p.train.onCheckpoint) p.train.onCheckpoint(c);
+                } catch (const std::exception& e) {
+                    if (log) log("finetune: cancelled, and the last step's checkpoint could not be written: " +
+                                 std::string(e.what()));
+                }
+            }
+            throw;
+        }
         const train::TrainResult& result = out.training;
         exporting::ExportOptions eo;
         eo.overwrite = p.overwrite;
@@ -119,7 +177,7 @@ FinetuneResult runFinetune(const FinetuneParams& p, Progress& progress, const Lo
             summary["run_id"] = *out.runId;
         }
     } catch (const Cancelled&) {
-        if (ws) ws->cancelRun(*out.runId);
+        if (ws) ws->cancelRun(*out.runId, {{"steps", stepsDone}, {"checkpoints", checkpointList()}});
         throw;
     } catch (const std::exception& e) {
         if (ws) ws->failRun(*out.runId, e.what());

@@ -3,6 +3,13 @@
 // training file that never shares an item with the benchmark, or held out of the benchmark), with a
 // prune mask held at exactly zero, written as a Hugging Face checkpoint and, with a workspace,
 // recorded as a 'finetune' run with its checkpoint.
+//
+// Checkpoints during training (train.checkpointEvery, or a cancel) go to train.checkpointDir, by
+// default finetuneCheckpointDir(outputDir); each is a loadable checkpoint directory (the trainer's
+// weights, the tokenizer files copied beside them) and is recorded in the workspace as soon as it is
+// complete. A cancel after at least one finished step writes the weights of the last finished step
+// there (unless that step's checkpoint exists already) before the run is marked cancelled, so a
+// cancelled fine-tune always keeps its last checkpoint.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -31,7 +38,8 @@ struct FinetuneParams {
     std::string mask;     // stored mask (name or id) to hold at zero (needs workspacePath)
     std::string neurons;  // or these neurons, "L:N[,L:N...]"
     // lr 1e-4, weight decay 0.01, 1 epoch, batch 8, linear schedule, clip 1, seed 0 (item draw,
-    // shuffling and torch seed). `hold` is set by the step from the mask.
+    // shuffling and torch seed). `hold` is set by the step from the mask. Its observers (onStep,
+    // onValidation, onCheckpoint) are called on the step's thread: a live view of the loss sets them.
     train::TrainOptions train;
     std::string outputDir;  // required
     bool overwrite = false;
@@ -48,6 +56,10 @@ struct FinetuneResult {
     std::optional<workspace::Id> runId;
 };
 
+// `<outputDir>-checkpoints` (a trailing separator of outputDir ignored).
+std::string finetuneCheckpointDir(const std::string& outputDir);
+
+// Cancelled leaves the run 'cancelled' with summary {"steps", "checkpoints": [{"step", "path"}]}.
 FinetuneResult runFinetune(const FinetuneParams& params, Progress& progress = Progress::none(),
                            const Log& log = {});
 

@@ -3,6 +3,7 @@
 #include "core/train/trainer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -339,6 +340,7 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
         lastEval = result.steps;
         const double loss = meanLoss(model, validation, options.batchSize, options.padId, maskPtr);
         result.validation.push_back({result.steps, loss});
+        if (options.onValidation) options.onValidation(result.validation.back());
         if (loss < best - options.minDelta || result.bestStep < 0) {
             best = loss;
             result.bestStep = result.steps;
@@ -356,6 +358,7 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
         const std::string dir = (std::filesystem::path(options.checkpointDir) / name).string();
         model.saveCheckpoint(dir);
         result.checkpoints.push_back({result.steps, dir});
+        if (options.onCheckpoint) options.onCheckpoint(result.checkpoints.back());
     };
 
     progress.report(0, total);
@@ -365,6 +368,7 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
         const std::vector<std::size_t> order = data::permutation(n, rng);
         result.epochsStarted = epoch + 1;
         for (std::size_t from = 0; from < n && result.steps < total; from += perStep) {
+            const auto stepStart = std::chrono::steady_clock::now();
             const std::size_t to = std::min(n, from + perStep);
             const std::int64_t tokens = lossTokens(pick(examples, order, from, to));
             double lossSum = 0.0;
@@ -389,6 +393,7 @@ TrainResult train(Model& model, const std::vector<TrainExample>& examples, const
             rec.epoch = epoch;
             rec.loss = lossSum / static_cast<double>(tokens);
             rec.tokens = tokens;
+            rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - stepStart).count();
             if (!std::isfinite(rec.loss))
                 throw Error("training diverged at step " + std::to_string(rec.step) + ": loss " + std::to_string(rec.loss));
             result.history.push_back(rec);

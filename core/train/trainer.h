@@ -85,8 +85,13 @@ struct TrainOptions {
 
     const prune::PruneMask* hold = nullptr;
 
-    // Called after every optimiser step (weights already updated and held entries re-zeroed).
+    // Observers (not options: toJson leaves them out), called on the training thread. onStep: after
+    // every optimiser step (weights already updated and held entries re-zeroed); onValidation: after
+    // each validation pass; onCheckpoint: after each checkpoint directory is complete on disk (before
+    // the step's progress report, so a job cancelled at that step still has it).
     std::function<void(const struct StepRecord&)> onStep;
+    std::function<void(const struct EvalRecord&)> onValidation;
+    std::function<void(const struct SavedCheckpoint&)> onCheckpoint;
 
     nlohmann::json toJson() const;
     // FormatError naming `source` and the key; unknown keys are errors.
@@ -101,6 +106,9 @@ struct StepRecord {
     double lr = 0.0;
     double gradNorm = 0.0;  // before clipping
     std::int64_t tokens = 0;
+    // Wall time of the step (forward, backward, clipping, optimiser), for live views; not in toJson,
+    // which stays deterministic.
+    double seconds = 0.0;
 };
 
 struct EvalRecord {
