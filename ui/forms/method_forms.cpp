@@ -3,9 +3,12 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QStandardPaths>
+#include <QVBoxLayout>
 
 #include "core/compare/comparison.h"
 #include "core/prune/selection.h"
@@ -20,6 +23,7 @@
 #include "ui/forms/step_forms.h"
 #include "ui/jobs/command_text.h"
 #include "ui/main_window.h"
+#include "ui/views/loss_plot.h"
 
 namespace prominence::ui {
 
@@ -176,8 +180,27 @@ public:
         addInt(QStringLiteral("seed"), tr("Seed"), tr("Item draw, shuffling and torch seed"), 0, 2147483647, static_cast<int>(d.train.seed));
         addPath(QStringLiteral("output"), tr("Output directory"), tr("The fine-tuned checkpoint"), PathKind::SaveDirectory);
         addFlag(QStringLiteral("overwrite"), tr("Replace the output directory if it exists"), tr("Replace an existing output directory"), false);
+        addSection(tr("Live view (while the job runs)"));
+        auto* live = new QWidget(this);
+        live->setObjectName(QStringLiteral("finetuneLive"));
+        auto* liveLayout = new QVBoxLayout(live);
+        liveLayout->setContentsMargins(0, 0, 0, 0);
+        loss_ = new LossPlot(live);
+        loss_->setObjectName(QStringLiteral("finetuneLossPlot"));
+        loss_->setMinimumHeight(260);
+        liveLayout->addWidget(loss_);
+        stats_ = new QLabel(tr("Run the job to see the loss per step, the learning rate, the step time and the time left. "
+                               "Cancel keeps the last finished step as a checkpoint beside the output directory."),
+                            live);
+        stats_->setObjectName(QStringLiteral("finetuneStats"));
+        stats_->setWordWrap(true);
+        stats_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        liveLayout->addWidget(stats_);
+        addWidgetRow(live);
         finish();
     }
+
+    LossPlot* lossPlot() const { return loss_; }
 
     study::FinetuneParams params() const {
         study::FinetuneParams p;
@@ -202,11 +225,72 @@ public:
 
 protected:
     JobSpec buildJob() const override {
-        const study::FinetuneParams p = params();
+        study::FinetuneParams p = params();
+        loss_->clear();
+        lastCheckpoint_.clear();
+        lastStep_ = {};
+        lastValidation_ = {};
+        stats_->setText(tr("Starting…"));
+        // The trainer reports on the job's thread; each report is posted to the GUI thread, where the
+        // form (if it still exists) draws it. Nothing here waits for the GUI.
+        QPointer<QLabel> stats(stats_);
+        auto post = [stats](std::function<void(FinetuneForm*)> show) {
+            QLabel* target = stats.data();
+            if (!target) return;
+            QMetaObject::invokeMethod(
+                target,
+                [target, show = std::move(show)] {
+                    for (QObject* o = target; o; o = o->parent())
+                        if (auto* form = dynamic_cast<FinetuneForm*>(o)) return show(form);
+                },
+                Qt::QueuedConnection);
+        };
+        p.train.onStep = [post](const train::StepRecord& r) { post([r](FinetuneForm* f) { f->showStep(r); }); };
+        p.train.onValidation = [post](const train::EvalRecord& r) { post([r](FinetuneForm* f) { f->showValidation(r); }); };
+        p.train.onCheckpoint = [post](const train::SavedCheckpoint& c) { post([c](FinetuneForm* f) { f->showCheckpoint(c); }); };
         return stepJob(tr("Fine-tune %1").arg(qs(p.modelDir)), [p](Progress& progress, const auto& log) {
             return study::runFinetune(p, progress, log).summary;
         });
     }
+
+private:
+    void showStep(const train::StepRecord& r) {
+        loss_->addStep(r.step, r.loss);
+        lastStep_ = r;
+        updateStats();
+    }
+    void showValidation(const train::EvalRecord& r) {
+        loss_->addValidation(r.step, r.loss);
+        lastValidation_ = r;
+        updateStats();
+    }
+    void showCheckpoint(const train::SavedCheckpoint& c) {
+        lastCheckpoint_ = tr("checkpoint of step %1: %2").arg(c.step).arg(qs(c.path));
+        updateStats();
+    }
+    void updateStats() {
+        const JobRecord* job = window()->jobs()->job(lastJob());
+        const qint64 eta = job ? job->etaMs() : -1;
+        QString text = tr("step %1%2 · loss %3 · lr %4 · %5 s/step · %6 tokens")
+                           .arg(lastStep_.step)
+                           .arg(job && job->total > 0 ? tr(" of %1").arg(job->total) : QString())
+                           .arg(lastStep_.loss, 0, 'f', 4)
+                           .arg(lastStep_.lr, 0, 'g', 3)
+                           .arg(lastStep_.seconds, 0, 'f', 3)
+                           .arg(lastStep_.tokens);
+        if (eta >= 0) text += tr(" · about %1 s left").arg((eta + 500) / 1000);
+        if (lastValidation_.step > 0)
+            text += tr("\nvalidation loss %1 at step %2").arg(lastValidation_.loss, 0, 'f', 4).arg(lastValidation_.step);
+        if (!lastCheckpoint_.isEmpty()) text += QStringLiteral("\n") + lastCheckpoint_;
+        stats_->setText(text);
+    }
+
+    LossPlot* loss_ = nullptr;
+    QLabel* stats_ = nullptr;
+    // Reset by buildJob (const: it only prepares the view for the job it builds).
+    mutable train::StepRecord lastStep_;
+    mutable train::EvalRecord lastValidation_;
+    mutable QString lastCheckpoint_;
 };
 
 // ---------------------------------------------------------------------------------------------------
