@@ -154,6 +154,10 @@ std::vector<std::string> commandLine(const SelectParams& p) {
     a.add("name", p.name);
     if (p.criteria.threshold) a.add("threshold", formatNumber(*p.criteria.threshold));
     if (p.criteria.topK) a.add("top-k", std::to_string(*p.criteria.topK));
+    if (p.filter) {
+        a.add("filter", p.filter->toJson().dump());
+        if (!(p.sort == workspace::ItemSort{})) a.add("sort", p.sort.toString());
+    }
     return a.take();
 }
 

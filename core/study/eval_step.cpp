@@ -131,6 +131,12 @@ void SelectParams::validate() const {
     if (runId <= 0)
         throw ParamsError("option '--run' expects a positive run id, got " + std::to_string(runId));
     if (name.empty()) throw ParamsError("select needs a selection name (--name NAME)");
+    if (filter) {
+        if (criteria.threshold || criteria.topK)
+            throw ParamsError("select takes a filter or a threshold / top-k, not both");
+        asParamsError([&] { filter->validate(); });
+        return;
+    }
     asParamsError([&] { criteria.validate(); });
 }
 
@@ -150,21 +156,33 @@ SelectResult runSelect(const SelectParams& p, Progress& progress) {
                           p.name + "'");
     progress.check();
 
-    // selectHighConfidence reads only index, correctness and p(correct) of each item.
-    std::vector<eval::ItemScore> scored;
-    for (const workspace::ItemResult& it : ws.items(run.id)) {
-        eval::ItemScore s;
-        s.index = it.index;
-        s.id = it.itemId;
-        s.correct = it.correct;
-        s.pCorrect = it.pCorrect;
-        scored.push_back(std::move(s));
-    }
     workspace::Selection sel;
     sel.runId = run.id;
     sel.name = p.name;
-    sel.criteria = p.criteria.toJson();
-    sel.itemIndices = eval::selectHighConfidence(scored, p.criteria);
+    if (p.filter) {
+        asParamsError([&] {
+            workspace::ItemQuery query(ws, run.id);
+            sel.itemIndices = query.indices(*p.filter, p.sort, progress);
+        });
+        if (sel.itemIndices.empty())
+            throw ParamsError("the filter " + p.filter->toJson().dump() + " matches no item of run " +
+                              std::to_string(run.id));
+        sel.criteria = {{"filter", p.filter->toJson()}, {"sort", p.sort.toString()}};
+    } else {
+        // selectHighConfidence reads only index, correctness and p(correct) of each item.
+        std::vector<eval::ItemScore> scored;
+        for (const workspace::ItemResult& it : ws.items(run.id)) {
+            eval::ItemScore s;
+            s.index = it.index;
+            s.id = it.itemId;
+            s.correct = it.correct;
+            s.pCorrect = it.pCorrect;
+            scored.push_back(std::move(s));
+        }
+        sel.criteria = p.criteria.toJson();
+        sel.itemIndices = eval::selectHighConfidence(scored, p.criteria);
+    }
+    progress.check();
 
     SelectResult out;
     out.selectionId = ws.saveSelection(sel);

@@ -15,6 +15,7 @@
 #include "core/eval/selection.h"
 #include "core/jobs/progress.h"
 #include "core/study/step.h"
+#include "core/workspace/item_query.h"
 #include "core/workspace/records.h"
 
 namespace prominence::study {
@@ -62,7 +63,12 @@ struct SelectParams {
     std::string workspacePath;         // required
     workspace::Id runId = 0;           // a completed eval run of the workspace
     std::string name;                  // selection name, unique per run
-    eval::SelectionCriteria criteria;  // exactly one of threshold / topK
+    // Exactly one of: criteria's threshold, criteria's topK, or a filter.
+    eval::SelectionCriteria criteria;
+    // The example browser's filter: the selection holds the items it matches, in `sort` order (a
+    // hand-curated set: wrong answers, items that flipped, a p(correct) band, a text search).
+    std::optional<workspace::ItemFilter> filter;
+    workspace::ItemSort sort;
 
     void validate() const;  // ParamsError
 };
@@ -74,8 +80,9 @@ struct SelectResult {
 };
 
 // Stores the high-confidence selection of a stored eval run (eval::selectHighConfidence over its
-// items). ParamsError when the run is not an eval run; StorageError when it is not completed or the
-// name is taken.
+// items), or the items a filter matches (workspace::ItemQuery, criteria {"filter", "sort"}).
+// ParamsError when the run is not an eval run, is not completed, the name is taken, or the filter is
+// refused or matches no item.
 SelectResult runSelect(const SelectParams& params, Progress& progress = Progress::none());
 
 }  // namespace prominence::study

@@ -178,6 +178,19 @@ CREATE INDEX exports_by_run ON exports(run_id);
 CREATE INDEX artifacts_by_run ON artifacts(run_id);
 )sql";
 
+// Indexes that version 3 added: one per sortable column of the example browser (core/workspace/
+// item_query.h), each ordered exactly as its ORDER BY and holding the columns its filters test
+// (correct, p_correct), so a sorted, filtered query over a million items is one walk of an index.
+constexpr const char* kVersion3Indexes = R"sql(
+CREATE INDEX run_items_by_index ON run_items(run_id, item_index, correct, p_correct);
+CREATE INDEX run_items_by_item_id ON run_items(run_id, item_id, p_correct, correct);
+CREATE INDEX run_items_by_gold ON run_items(run_id, gold, p_correct, correct);
+CREATE INDEX run_items_by_pred ON run_items(run_id, pred, p_correct, correct);
+CREATE INDEX run_items_by_p_correct ON run_items(run_id, p_correct, correct);
+CREATE INDEX run_items_by_margin ON run_items(run_id, margin, p_correct, correct);
+CREATE INDEX run_items_by_correct ON run_items(run_id, correct, p_correct);
+)sql";
+
 constexpr const char* kRunsTable = R"sql(
 CREATE TABLE runs (
   id                 INTEGER PRIMARY KEY,
@@ -219,6 +232,8 @@ ALTER TABLE runs ADD COLUMN process_start TEXT;
     db.exec(kVersion2Additions, "migrating schema 1 -> 2 (new tables)");
 }
 
+void migrate2to3(Database& db) { db.exec(kVersion3Indexes, "migrating schema 2 -> 3 (item indexes)"); }
+
 }  // namespace
 
 void createSchema(Database& db) {
@@ -227,6 +242,7 @@ void createSchema(Database& db) {
     db.exec(kRunsTable, "creating the workspace schema (runs)");
     db.exec(kRunItemsAndSelections, "creating the workspace schema (items and selections)");
     db.exec(kVersion2Additions, "creating the workspace schema (pipeline tables)");
+    db.exec(kVersion3Indexes, "creating the workspace schema (item indexes)");
     db.exec(kApplicationIdPragma, "setting the application id");
     setMeta(db, "application", kApplicationTag);
     setMeta(db, "schema_version", std::to_string(kSchemaVersion));
@@ -279,6 +295,9 @@ void migrate(Database& db, int fromVersion) {
         switch (v) {
             case 1:
                 migrate1to2(db);
+                break;
+            case 2:
+                migrate2to3(db);
                 break;
             default:
                 throw StorageError("workspace '" + db.path() + "': no migration from schema version " +

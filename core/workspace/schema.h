@@ -10,7 +10,8 @@ namespace prominence::workspace {
 //   1  models, benchmarks, runs, run_items, selections (evaluation only)
 //   2  runs gain process identity and lineage (pid, hostname, process_start, parent_run_id,
 //      run_inputs); ig_items, neuron_scores, masks, checkpoints, comparisons, exports, artifacts
-inline constexpr int kSchemaVersion = 2;
+//   3  indexes on run_items for the example browser's sorted, filtered queries (item_query.h)
+inline constexpr int kSchemaVersion = 3;
 // Written to meta.application; a SQLite file without it is not a workspace.
 inline constexpr const char* kApplicationTag = "prominence-workspace";
 

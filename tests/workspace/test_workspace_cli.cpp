@@ -6,6 +6,7 @@
 #include <QProcess>
 #include <QtTest>
 
+#include "core/workspace/schema.h"
 #include "core/workspace/workspace.h"
 #include "tests/common/test_support.h"
 
@@ -69,7 +70,7 @@ private slots:
         const Result overview = run({QStringLiteral("workspace"), QStringLiteral("--workspace"), path});
         QCOMPARE(overview.code, 0);
         const QJsonObject o = parse(overview.out);
-        QCOMPARE(o.value(QStringLiteral("schema_version")).toInt(), 2);
+        QCOMPARE(o.value(QStringLiteral("schema_version")).toInt(), workspace::kSchemaVersion);
         QCOMPARE(o.value(QStringLiteral("models")).toArray().size(), 1);
         QCOMPARE(o.value(QStringLiteral("models")).toArray()[0].toObject().value(QStringLiteral("path")).toString(),
                  QStringLiteral("/models/gpt2"));

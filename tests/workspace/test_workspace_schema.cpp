@@ -152,7 +152,7 @@ private slots:
         const std::string path = str(freshPath("v1.prominence"));
         buildVersion1(path);
         Workspace ws = Workspace::open(path);
-        QCOMPARE(ws.schemaVersion(), 2);
+        QCOMPARE(ws.schemaVersion(), kSchemaVersion);
         QCOMPARE(metaValue(ws.database(), "migrated_with"), std::string(kVersion));
         // Data of version 1 survives and reads through the current API.
         const RunRecord old = ws.run(1);
