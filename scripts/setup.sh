@@ -9,8 +9,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   # core: LibTorch, its fast BLAS (mandatory: without it matmul is ~30x slower), SQLite, JSON, PCRE2, ICU
   libtorch-dev libopenblas0-pthread libsqlite3-dev sqlite3 nlohmann-json3-dev libpcre2-dev libicu-dev
-  # GUI: Qt 6 and QCustomPlot
-  qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
+  # GUI: Qt 6 (Svg for SVG figures) and QCustomPlot
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
   # GUI tests and screenshots, report previews
   xvfb xauth imagemagick poppler-utils
   # packaging

@@ -1,5 +1,7 @@
 #include "ui/views/heatmap_plot.h"
 
+#include "ui/plots/figure_export.h"
+
 #include <QMouseEvent>
 #include <QRubberBand>
 #include <QVBoxLayout>
@@ -296,12 +298,8 @@ bool HeatmapPlot::eventFilter(QObject* watched, QEvent* event) {
     return QWidget::eventFilter(watched, event);
 }
 
-bool HeatmapPlot::savePng(const QString& path, int width, int height) {
-    return plot_->savePng(path, width, height, 1.0, -1, 300);
-}
-
-bool HeatmapPlot::savePdf(const QString& path, int width, int height) {
-    return plot_->savePdf(path, width, height, QCP::epNoCosmetic, QStringLiteral("Prominence"), tr("layer × neuron heatmap"));
+bool HeatmapPlot::saveFigure(const QString& path, int width, int height, QString* error) {
+    return prominence::ui::saveFigure(plot_, path, width, height, tr("layer × neuron heatmap"), error);
 }
 
 }  // namespace prominence::ui

@@ -52,8 +52,9 @@ public:
     // The neurons inside a widget-space rectangle (every column the rectangle spans, in each layer).
     std::set<NeuronKey> neuronsIn(const QRect& widgetRect) const;
 
-    bool savePng(const QString& path, int width, int height);
-    bool savePdf(const QString& path, int width, int height);
+    // PDF, SVG or PNG by the extension (ui/plots/figure_export), axes and colour bar included;
+    // width × height in points (PNG: twice that in pixels, 300 dpi).
+    bool saveFigure(const QString& path, int width, int height, QString* error = nullptr);
     // The current map image (tests: which colour each pixel shows).
     QImage mapImage() const { return image_; }
 
