@@ -44,7 +44,65 @@ std::string hashPath(const std::string& path) {
     return os.str();
 }
 
+void fnv1aBytes(std::uint64_t& h, const char* data, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= static_cast<unsigned char>(data[i]);
+        h *= 1099511628211ull;
+    }
+}
+
 }  // namespace
+
+std::string weightsHash(const std::string& modelDir) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(modelDir, ec))
+        if (e.is_regular_file() && e.path().extension() == ".safetensors") files.push_back(e.path());
+    if (ec || files.empty()) return {};
+    // The model's own files (model.safetensors, model-0000k-of-0000n.safetensors) where it names them
+    // so; other safetensors beside them (a reference's tensors) are not its weights.
+    std::vector<fs::path> own;
+    for (const fs::path& f : files)
+        if (f.filename().string().rfind("model", 0) == 0) own.push_back(f);
+    if (!own.empty()) files = own;
+    std::sort(files.begin(), files.end());
+    std::uint64_t h = 14695981039346656037ull;
+    constexpr std::uint64_t kBlock = 4096, kSamples = 16;
+    std::vector<char> buf;
+    for (const fs::path& f : files) {
+        const std::string name = f.filename().string();
+        fnv1aBytes(h, name.data(), name.size() + 1);
+        std::ifstream in(f, std::ios::binary);
+        if (!in) throw LoadError(f.string() + ": cannot open file for hashing");
+        const std::uint64_t size = fs::file_size(f, ec);
+        if (ec) throw LoadError(f.string() + ": cannot read its size: " + ec.message());
+        fnv1aBytes(h, reinterpret_cast<const char*>(&size), sizeof size);
+        // The 8-byte header length and the header itself (bounded: a damaged length is hashed as it is).
+        std::uint64_t headerLen = 0;
+        if (!in.read(reinterpret_cast<char*>(&headerLen), 8)) continue;
+        fnv1aBytes(h, reinterpret_cast<const char*>(&headerLen), 8);
+        const std::uint64_t header = std::min<std::uint64_t>(headerLen, size > 8 ? size - 8 : 0);
+        buf.resize(static_cast<std::size_t>(header));
+        in.read(buf.data(), static_cast<std::streamsize>(header));
+        fnv1aBytes(h, buf.data(), static_cast<std::size_t>(in.gcount()));
+        // Blocks sampled evenly over the data, so changed weights (a pruned export) change the hash.
+        const std::uint64_t dataStart = 8 + header;
+        if (size <= dataStart) continue;
+        const std::uint64_t dataLen = size - dataStart;
+        buf.resize(kBlock);
+        for (std::uint64_t k = 0; k < kSamples; ++k) {
+            const std::uint64_t at = dataStart + (dataLen > kBlock ? (dataLen - kBlock) * k / (kSamples - 1) : 0);
+            in.clear();
+            in.seekg(static_cast<std::streamoff>(at));
+            in.read(buf.data(), static_cast<std::streamsize>(std::min(kBlock, dataLen)));
+            fnv1aBytes(h, buf.data(), static_cast<std::size_t>(in.gcount()));
+            if (dataLen <= kBlock) break;
+        }
+    }
+    std::ostringstream os;
+    os << "fnv1a64:" << std::hex << std::setw(16) << std::setfill('0') << h;
+    return os.str();
+}
 
 nlohmann::json summaryJson(const EvalSummary& s) {
     nlohmann::json j = {{"n", s.n}, {"acc", s.acc}};
@@ -76,6 +134,7 @@ workspace::ModelRecord modelRecord(const Model& model, const std::string& modelD
     mr.name = fs::path(modelDir).filename().string();
     mr.architecture = model.config().modelType;
     mr.configHash = hashPath((fs::path(modelDir) / "config.json").string());
+    mr.weightsHash = weightsHash(modelDir);
     mr.info = {{"layers", model.numLayers()}, {"hidden_size", model.hiddenSize()},
                {"intermediate_size", model.intermediateSize()}, {"vocab_size", model.vocabSize()},
                {"parameters", model.parameterCount()}, {"dtype", model.storedDtype()}};

@@ -22,6 +22,11 @@ struct EvalRunInfo {
 // the model's path made absolute, its architecture, layer sizes and config.json hash; the benchmark's
 // absolute path, hash, format, field mapping and item count.
 workspace::ModelRecord modelRecord(const Model& model, const std::string& modelDir);
+// The identity of a model directory's weights without reading them all: each weights file's name,
+// size, header and 16 4-KiB blocks sampled evenly over its data ("fnv1a64:<hex>"). The weights files
+// are the *.safetensors named model*, or every *.safetensors where none is; empty for a directory
+// without any. LoadError for a file that cannot be read.
+std::string weightsHash(const std::string& modelDir);
 workspace::BenchmarkRecord benchmarkRecord(const std::string& benchmarkPath, const std::string& format,
                                            const nlohmann::json& fieldMapping, std::int64_t itemCount);
 

@@ -1,10 +1,13 @@
 // Evaluation on a real trained model (stories260K, with its tokenizer): batched and cached scoring
 // equal the unbatched path, and both equal a direct computation from forward() logits.
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "core/common/error.h"
 #include "core/data/benchmark_loader.h"
 #include "core/data/rendering.h"
+#include "core/eval/eval_store.h"
 #include "core/eval/evaluator.h"
 #include "core/model/model.h"
 #include "core/tokenizer/tokenizer.h"
@@ -168,6 +171,44 @@ private slots:
             QCOMPARE(shuffled.items[i].continuations[static_cast<std::size_t>(shuffled.items[i].gold)],
                      plain.items[i].continuations[static_cast<std::size_t>(plain.items[i].gold)]);
         }
+    }
+
+    // The models row's weights hash: the same for a byte-identical copy, different once one weight
+    // changes (a pruned export), a sharded model hashed over all its shards, empty without safetensors.
+    void weightsHashIdentifiesTheWeights() {
+        namespace fs = std::filesystem;
+        const QString dir = test::sharedPath(QStringLiteral("fixtures/models/llama-tiny"));
+        const QString sharded = test::sharedPath(QStringLiteral("fixtures/models/llama-tiny-sharded"));
+        if (dir.isEmpty() || sharded.isEmpty()) QSKIP("llama-tiny fixtures not found (PROMINENCE_SHARED)");
+        const std::string original = eval::weightsHash(dir.toStdString());
+        QVERIFY(original.rfind("fnv1a64:", 0) == 0);
+        QCOMPARE(original.size(), std::string("fnv1a64:").size() + 16);
+        QTemporaryDir tmp;
+        const fs::path copy = fs::path(tmp.path().toStdString()) / "copy";
+        fs::create_directories(copy);
+        for (const auto& e : fs::directory_iterator(dir.toStdString())) fs::copy_file(e.path(), copy / e.path().filename());
+        QCOMPARE(eval::weightsHash(copy.string()), original);
+        // One weight changed: the first sampled block begins right after the header.
+        const fs::path file = copy / "model.safetensors";
+        std::uint64_t headerLen = 0;
+        {
+            std::ifstream in(file, std::ios::binary);
+            in.read(reinterpret_cast<char*>(&headerLen), 8);
+        }
+        {
+            std::fstream io(file, std::ios::binary | std::ios::in | std::ios::out);
+            io.seekg(static_cast<std::streamoff>(8 + headerLen));
+            char b = 0;
+            io.read(&b, 1);
+            b = static_cast<char>(b ^ 0x5a);
+            io.seekp(static_cast<std::streamoff>(8 + headerLen));
+            io.write(&b, 1);
+        }
+        QVERIFY(eval::weightsHash(copy.string()) != original);
+        const std::string shardedHash = eval::weightsHash(sharded.toStdString());
+        QVERIFY(!shardedHash.empty());
+        QVERIFY(shardedHash != original);
+        QVERIFY(eval::weightsHash(tmp.path().toStdString()).empty());  // no safetensors file at its top
     }
 };
 
