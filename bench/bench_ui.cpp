@@ -6,6 +6,9 @@
 //                                max and p99 lateness of the probe, and how long the jobs took.
 //   bench_ui open W [W...]       time from openWorkspace() to the navigator filled and painted, per file.
 //   bench_ui synth OUT N         writes a workspace with one eval run of N items (for `open`).
+//   bench_ui heatmap L N         an attribution run with one L × N float32 matrix (seeded, heavy-tailed) opened
+//                                as the heatmap: time to first paint, repaint after a colour-scale change,
+//                                hover readout, zoom step, live threshold preview, resident memory.
 //
 // Prints figures; asserts nothing (docs/performance.md records them).
 #include "core/eval/selection.h"
@@ -16,6 +19,7 @@
 #include "core/workspace/workspace.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QSettings>
 #include <QSignalSpy>
@@ -32,6 +36,8 @@
 
 #include "ui/forms/step_form.h"
 #include "ui/main_window.h"
+#include "ui/views/heatmap_page.h"
+#include "ui/views/heatmap_plot.h"
 #include "ui/workspace/navigator_model.h"
 
 using namespace prominence;
@@ -227,6 +233,136 @@ int synth(const std::string& out, std::int64_t n) {
     return 0;
 }
 
+long residentMiB() {
+    long pages = 0, resident = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        std::fclose(f);
+    }
+    return resident * 4096 / (1024 * 1024);
+}
+
+double msSince(const QElapsedTimer& t) { return static_cast<double>(t.nsecsElapsed()) / 1e6; }
+
+int heatmap(int layers, int neurons) {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("heatmap.prominence")).toStdString();
+    {
+        auto ws = workspace::Workspace::create(path);
+        workspace::ModelRecord m;
+        m.path = "/synthetic/model";
+        m.architecture = "llama";
+        m.configHash = "synthetic";
+        m.weightsHash = "synthetic";
+        m.info = {{"layers", layers}, {"intermediate_size", neurons}};
+        const workspace::Id model = ws.addModel(m);
+        workspace::RunStart s;
+        s.kind = "attribution";
+        s.name = "synthetic " + std::to_string(layers) + "x" + std::to_string(neurons);
+        s.modelId = model;
+        const workspace::Id run = ws.beginRun(s);
+        workspace::NeuronScores ns;
+        ns.runId = run;
+        ns.dataset = "synthetic";
+        ns.kind = "contrast_synthetic";
+        ns.layers = layers;
+        ns.neurons = neurons;
+        ns.itemCount = 100;
+        // Mostly small scores with rare large ones, signed, as a contrast matrix looks.
+        std::uint64_t x = 0x9e3779b97f4a7c15ULL;
+        ns.scores.resize(static_cast<std::size_t>(layers) * static_cast<std::size_t>(neurons));
+        for (float& v : ns.scores) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            const double u = static_cast<double>(x >> 11) / 9007199254740992.0;
+            const double t = std::tan((u - 0.5) * 3.1);  // Cauchy-like tails
+            v = static_cast<float>(t * 1e-3);
+        }
+        ws.saveNeuronScores(ns);
+        ws.finishRun(run, {});
+    }
+    const long rssBefore = residentMiB();
+    ui::MainWindow w;
+    w.setErrorDialogs(false);
+    w.setConfirmClose(false);
+    w.resize(1400, 900);
+    w.show();
+    QSignalSpy loaded(&w, &ui::MainWindow::workspaceLoaded);
+    w.openWorkspace(QString::fromStdString(path));
+    if (!loaded.wait(60000)) throw std::runtime_error("workspace did not load");
+    QElapsedTimer t;
+    t.start();
+    QSignalSpy ready(&w, &ui::MainWindow::viewReady);
+    const ui::ObjectRef ref{QStringLiteral("run"), 1};
+    if (!w.openObject(ref)) throw std::runtime_error("openObject failed: " + w.lastError().toStdString());
+    if (!ready.wait(120000)) throw std::runtime_error("heatmap did not open");
+    auto* page = w.findChild<ui::HeatmapPage*>();
+    page->plot()->repaint();
+    const double firstPaint = msSince(t);
+    const long rssOpen = residentMiB();
+
+    // Colour-scale change: the image rebuilt for the visible columns and painted.
+    auto* scale = page->findChild<QComboBox*>(QStringLiteral("scaleCombo"));
+    std::vector<double> repaint;
+    for (int i = 0; i < 6; ++i) {
+        t.restart();
+        scale->setCurrentIndex((scale->currentIndex() + 1) % scale->count());
+        page->plot()->repaint();
+        repaint.push_back(msSince(t));
+    }
+    // Hover: mouse moves over the map, each answered by the readout.
+    QWidget* surface = nullptr;
+    for (auto* c : page->plot()->findChildren<QWidget*>())
+        if (c->inherits("QCustomPlot")) surface = c;
+    std::vector<double> hover;
+    for (int i = 0; i < 200; ++i) {
+        const QPoint pos(surface->width() / 8 + (i * 37) % (surface->width() * 3 / 4), surface->height() / 6 + (i * 53) % (surface->height() * 2 / 3));
+        t.restart();
+        QTest::mouseMove(surface, pos);
+        QApplication::processEvents();
+        hover.push_back(msSince(t));
+    }
+    // Zoom steps: the visible range shrinks by a fifth, the image is rebuilt and painted.
+    std::vector<double> zoom;
+    for (int i = 0; i < 8; ++i) {
+        const auto [first, last] = page->plot()->visibleColumns();
+        t.restart();
+        page->plot()->setVisibleColumns(first, first + (last - first) * 0.8);
+        page->plot()->repaint();
+        zoom.push_back(msSince(t));
+    }
+    page->plot()->resetView();
+    // Live threshold preview: core/prune's selection off the GUI thread, drawn on the map (the panel
+    // waits 60 ms after the last change before computing; that wait is subtracted).
+    std::vector<double> preview;
+    const double percents[] = {0.5, 1.0, 2.0, 0.1, 5.0};
+    for (double pct : percents) {
+        t.restart();
+        page->setPolicy(QStringLiteral("per_layer_top_percent"), pct);
+        while (page->previewBusy()) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 5);
+        page->plot()->repaint();
+        preview.push_back(msSince(t) - 60.0);
+    }
+    const auto stats = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return std::make_pair(v[v.size() / 2], v.back());
+    };
+    const auto [rMed, rMax] = stats(repaint);
+    const auto [hMed, hMax] = stats(hover);
+    const auto [zMed, zMax] = stats(zoom);
+    const auto [pMed, pMax] = stats(preview);
+    std::printf("heatmap %d x %d (%.1f MiB of float32)\n", layers, neurons, static_cast<double>(layers) * neurons * 4 / 1048576.0);
+    std::printf("  open to first paint        %8.1f ms\n", firstPaint);
+    std::printf("  repaint after scale change %8.1f ms median, %8.1f ms max (6)\n", rMed, rMax);
+    std::printf("  hover readout              %8.2f ms median, %8.2f ms max (200)\n", hMed, hMax);
+    std::printf("  zoom step                  %8.1f ms median, %8.1f ms max (8)\n", zMed, zMax);
+    std::printf("  threshold preview          %8.1f ms median, %8.1f ms max (5, debounce excluded)\n", pMed, pMax);
+    std::printf("  resident memory            %8ld MiB before, %ld MiB with the heatmap open (+%ld)\n", rssBefore, rssOpen, rssOpen - rssBefore);
+    w.jobs()->cancelAll();
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -243,10 +379,11 @@ int main(int argc, char** argv) {
             return stall(args.size() > 1 ? args[1].toStdString() : std::string(), args.size() > 2 ? args[2].toInt() : 4096);
         if (args.size() >= 2 && args[0] == QLatin1String("open")) return open(args.mid(1));
         if (args.size() == 3 && args[0] == QLatin1String("synth")) return synth(args[1].toStdString(), args[2].toLongLong());
+        if (args.size() == 3 && args[0] == QLatin1String("heatmap")) return heatmap(args[1].toInt(), args[2].toInt());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_ui: %s\n", e.what());
         return 1;
     }
-    std::fprintf(stderr, "usage: bench_ui stall [LAB_CACHE [IG_STEPS]] | open W [W...] | synth OUT N\n");
+    std::fprintf(stderr, "usage: bench_ui stall [LAB_CACHE [IG_STEPS]] | open W [W...] | synth OUT N | heatmap LAYERS NEURONS\n");
     return 2;
 }

@@ -30,6 +30,10 @@
 #include "ui/views/start_page.h"
 #include "ui/workspace/navigator_model.h"
 
+// The icons live in prominence_ui, a static library: its resources are registered by hand (the
+// linker would otherwise drop their initialiser), at global scope as Q_INIT_RESOURCE requires.
+static void initUiResources() { Q_INIT_RESOURCE(prominence); }
+
 namespace prominence::ui {
 
 namespace {
@@ -41,6 +45,7 @@ QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), snapshot_(std::make_shared<StudySnapshot>()) {
     setObjectName(QStringLiteral("mainWindow"));
+    initUiResources();
     setWindowIcon(QIcon(QStringLiteral(":/icons/prominence.svg")));
     setAcceptDrops(true);
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);

@@ -18,6 +18,7 @@
 #include "core/system/runtime.h"
 #include "ui/forms/step_form.h"
 #include "ui/main_window.h"
+#include "ui/views/heatmap_page.h"
 
 namespace {
 
@@ -68,7 +69,12 @@ int main(int argc, char** argv) {
     const QCommandLineOption delayOpt(QStringLiteral("delay"),
                                       QStringLiteral("Milliseconds to wait after the view is ready (e.g. to show a running job)."),
                                       QStringLiteral("MS"), QStringLiteral("0"));
-    parser.addOptions({workspaceOpt, openOpt, formOpt, setOpt, runOpt, shotOpt, sizeOpt, delayOpt});
+    const QCommandLineOption heatmapOpt(
+        QStringLiteral("heatmap"),
+        QStringLiteral("With --open of an attribution run: the heatmap's state, comma-separated steps applied in order: "
+                       "tab=top|mask|threshold|neuron, sorted, edit, inspect=L:N, mask=ID, diff=ID, policy=NAME:VALUE[:LAYERS]."),
+        QStringLiteral("STATE"));
+    parser.addOptions({workspaceOpt, openOpt, formOpt, setOpt, runOpt, shotOpt, sizeOpt, delayOpt, heatmapOpt});
     parser.process(app);
 
     QString workspace = parser.value(workspaceOpt);
@@ -161,7 +167,25 @@ int main(int argc, char** argv) {
         if (screenshot) capture();
     };
     QObject::connect(&window, &prominence::ui::MainWindow::viewReady, &window, [&](const prominence::ui::ObjectRef& r) {
-        if (screenshot && r == ref) capture();
+        if (r != ref) return;
+        if (parser.isSet(heatmapOpt)) {
+            prominence::ui::HeatmapPage* page = nullptr;
+            for (auto* p : window.findChildren<prominence::ui::HeatmapPage*>())
+                if (p->isVisibleTo(&window)) page = p;
+            if (!page) {
+                exitCode = fail(QStringLiteral("--heatmap: %1 opened no heatmap").arg(ref.key()));
+                QApplication::exit(exitCode);
+                return;
+            }
+            if (screenshot) QObject::connect(page, &prominence::ui::HeatmapPage::stateReady, &window, capture);
+            const QString error = page->applyState(parser.value(heatmapOpt));
+            if (!error.isEmpty()) {
+                exitCode = fail(QStringLiteral("--heatmap: ") + error);
+                QApplication::exit(exitCode);
+            }
+            return;
+        }
+        if (screenshot) capture();
     });
     QObject::connect(&window, &prominence::ui::MainWindow::workspaceFailed, &window, [&](const QString&, const QString& e) {
         if (!screenshot && !ref.valid()) return;  // the dialog says it; the window stays usable

@@ -306,6 +306,7 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
         const std::vector<int> layers = o.ig.resolvedLayers(base->numLayers());
         std::map<std::string, attribution::NeuronScores> scores;
         workspace::Id igRun = 0;
+        nlohmann::json runParams;
         if (ws) {
             workspace::RunStart rs;
             rs.kind = "attribution";
@@ -316,12 +317,29 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
             rs.params["item_rows"] = "source";
             rs.inputs = {{evalRuns.at("source"), "eval"}};
             igRun = ws->beginRun(rs);
+            runParams = rs.params;
         }
-        // The source items' IG rows are stored as core/attribution stores a selection's, so "top items
-        // for this neuron" works on the lab's run. Only the source's: a run keys its rows by item index,
-        // and the references' indices (into their own eval runs) would collide with the source's.
-        const auto storeRows = [&](const attribution::ItemAttribution& ia) {
-            const data::McItem& item = benchNamed(benches, "source").data.items[static_cast<std::size_t>(ia.id)];
+        // Every item's IG rows are stored as core/attribution stores a selection's, so "top items for
+        // this neuron" and its per-item IG histograms work on the lab's run: the source's in the run
+        // itself, each reference's in a child attribution run of its own (a run keys its rows by item
+        // index, and the references' indices, into their own eval runs, would collide with the source's).
+        std::map<std::string, workspace::Id> rowRuns;
+        if (ws) {
+            rowRuns["source"] = igRun;
+            for (const std::string& d : datasets) {
+                if (d == "source") continue;
+                workspace::RunStart rr;
+                rr.kind = "attribution";
+                rr.name = "Shortcut Lab: " + d + " (per-item IG rows; matrices in run " + std::to_string(igRun) + ")";
+                rr.parentRunId = igRun;
+                rr.params = runParams;
+                rr.params["item_rows"] = d;
+                rr.inputs = {{evalRuns.at(d), "eval"}};
+                rowRuns[d] = ws->beginRun(rr);
+            }
+        }
+        const auto storeRows = [&](const std::string& dataset, const attribution::ItemAttribution& ia) {
+            const data::McItem& item = benchNamed(benches, dataset).data.items[static_cast<std::size_t>(ia.id)];
             std::vector<workspace::IgItem> rows;
             for (const attribution::LayerAttribution& l : ia.layers) {
                 workspace::IgItem r;
@@ -335,10 +353,10 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
                 r.neurons = l.ig.size(0);
                 const at::Tensor f = l.ig.to(at::kFloat).contiguous();
                 r.attribution.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
-                r.summary = {{"dataset", "source"}, {"flagged", l.flagged}, {"relative_residual", l.relativeResidual}};
+                r.summary = {{"dataset", dataset}, {"flagged", l.flagged}, {"relative_residual", l.relativeResidual}};
                 rows.push_back(std::move(r));
             }
-            ws->addIgItems(igRun, rows);
+            ws->addIgItems(rowRuns.at(dataset), rows);
         };
         for (const std::string& d : datasets) {
             attribution::ScoreAccumulator acc(layers, base->intermediateSize());
@@ -346,7 +364,7 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
                 *base, items[d], o.ig, meanBase, {},
                 [&](const attribution::ItemAttribution& ia) {
                     acc.add(ia.id, ia.matrix());
-                    if (ws && d == "source") storeRows(ia);
+                    if (ws) storeRows(d, ia);
                 },
                 Progress::none());
             scores[d] = acc.result();
@@ -390,7 +408,13 @@ DemoResult runShortcutLab(const DemoOptions& o, Progress& progress) {
             };
             for (const auto& [d, sc] : scores) store(d, "mean_ig", sc.layers, sc.meanIg, sc.items, sc.params.toJson());
             store("source", "contrast_member_outlier", con.layers, con.score, scores["source"].items, o.contrast.toJson());
-            ws->finishRun(igRun, {{"items", pooled.size()}, {"mask", methodMask.format()}});
+            std::vector<workspace::Id> referenceRuns;
+            for (const std::string& d : datasets)
+                if (d != "source") {
+                    ws->finishRun(rowRuns.at(d), {{"items", items[d].size()}});
+                    referenceRuns.push_back(rowRuns.at(d));
+                }
+            ws->finishRun(igRun, {{"items", pooled.size()}, {"mask", methodMask.format()}, {"reference_runs", referenceRuns}});
         }
 
         // 3. core/compare: every condition on every benchmark over the seeds.

@@ -161,8 +161,12 @@ AttributeResult runAttribute(const AttributeParams& p, Progress& progress, const
             const workspace::Id contrastId =
                 storeContrast(ws, main.runId, main.dataset, main.selectionId, main.scores, refPtrs,
                               names, p.contrast, &c);
-            ws.finishRun(main.runId,
-                         {{"items", main.scores.items}, {"contrast_scores", contrastId}});
+            // The reference runs recorded here, so a neuron's per-item IG can be read in each.
+            std::vector<workspace::Id> referenceRuns = result.referenceRunIds;
+            referenceRuns.insert(referenceRuns.end(), p.referenceRuns.begin(), p.referenceRuns.end());
+            ws.finishRun(main.runId, {{"items", main.scores.items},
+                                      {"contrast_scores", contrastId},
+                                      {"reference_runs", referenceRuns}});
             result.contrastScoresId = contrastId;
             out["references"] = refJson;
             nlohmann::ordered_json top = nlohmann::ordered_json::array();

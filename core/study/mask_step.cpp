@@ -117,12 +117,18 @@ DiffMasksResult runDiffMasks(const DiffMasksParams& p, Progress& progress) {
     const prune::StoredMask a = storedMask(ws, std::to_string(p.a));
     const prune::StoredMask b = storedMask(ws, std::to_string(p.b));
     progress.check();
+    return diffStoredMasks(a, b);
+}
+
+DiffMasksResult diffStoredMasks(const prune::StoredMask& a, const prune::StoredMask& b) {
     DiffMasksResult out;
     try {
         out.diff = prune::diffMasks(a.mask, b.mask);
     } catch (const ShapeError& e) {
-        throw ParamsError("masks " + std::to_string(a.id) + " and " + std::to_string(b.id) +
-                          " cannot be compared: " + e.what());
+        const auto label = [](const prune::StoredMask& m) {
+            return m.id != 0 ? "mask " + std::to_string(m.id) + " '" + m.name + "'" : "'" + m.name + "'";
+        };
+        throw ParamsError(label(a) + " and " + label(b) + " cannot be compared: " + e.what());
     }
     const prune::MaskDiff& d = out.diff;
     std::set<int> touched;

@@ -61,6 +61,10 @@ struct DiffMasksResult {
     prune::MaskDiff diff;  // prune::diffMasks(a, b): `removed` only in a, `added` only in b
 };
 
+// The diff of two masks, stored or not (the GUI diffs the mask being edited, id 0, against a stored
+// one): what runDiffMasks returns. ParamsError for masks of different model shapes.
+DiffMasksResult diffStoredMasks(const prune::StoredMask& a, const prune::StoredMask& b);
+
 // ParamsError for an unknown mask or masks of different model shapes.
 DiffMasksResult runDiffMasks(const DiffMasksParams& params, Progress& progress = Progress::none());
 

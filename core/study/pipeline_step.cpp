@@ -337,8 +337,10 @@ PipelineResult runPipeline(const PipelineParams& params, Progress& progress, con
                                            done[0].scores, refs, refNames, cp, &contrast);
             const std::string contrastKind =
                 ws.neuronScores(contrastId, workspace::ReadScope::Any).kind;
-            ws.finishRun(attrRun,
-                         {{"items", done[0].scores.items}, {"contrast_scores", contrastId}});
+            ws.finishRun(attrRun, {{"items", done[0].scores.items},
+                                   {"contrast_scores", contrastId},
+                                   {"reference_runs", std::vector<workspace::Id>(
+                                                          attrRuns.begin() + 1, attrRuns.end())}});
             summary["attribution_runs"] = attrRuns;
 
             // 5. prune: the policy over the contrast scores (excluded layers are not selectable).

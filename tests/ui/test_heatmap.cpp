@@ -3,6 +3,7 @@
 // real attribution run (the lab miniature) clicks, rectangles and a policy merge give the expected
 // masks, the threshold preview is core/prune's selection, and the saved mask lists the edits.
 #include "core/prune/selection.h"
+#include "core/study/mask_step.h"
 #include "core/study/neuron_step.h"
 #include "core/workspace/workspace.h"
 
@@ -10,6 +11,7 @@
 
 #include <QFile>
 #include <QMouseEvent>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -72,6 +74,7 @@ class TestHeatmap : public QObject {
     QTemporaryDir settings_;
     QString dir_, ws_, modelDir_;
     qint64 attrRun_ = 0;
+    qint64 sel_[2] = {0, 0};
 
 private slots:
     void initTestCase() {
@@ -216,6 +219,8 @@ private slots:
                                                 QStringLiteral("--steps"), QStringLiteral("4")});
         QVERIFY2(a.code == 0, qPrintable(a.err));
         attrRun_ = parseOut(a).at("attribution").at("run").get<qint64>();
+        sel_[0] = sel[0];
+        sel_[1] = sel[1];
 
         MainWindow w;
         w.setConfirmClose(false);
@@ -349,6 +354,131 @@ private slots:
         }
         QCOMPARE(i, storedItems.size());
         QCOMPARE(r.at("runs")[0].at("acc_after").get<double>(), parseOut(ev).at("acc").get<double>());
+    }
+
+    // The inspector's histograms (this selection and the reference's, from their stored rows), the
+    // offer to compute rows for a run stored without them, the mask diff (= `mask --diff`), the
+    // screenshot mode's state steps, and figures in the three formats.
+    void inspectorDiffAndFigures() {
+        if (ws_.isEmpty()) QSKIP("needs the workspace of pageEditsPreviewsAndSaves");
+        const test::CliResult nv = test::runCli({QStringLiteral("attribute"), QStringLiteral("--workspace"), ws_, QStringLiteral("--selection"),
+                                                 QString::number(sel_[0]), QStringLiteral("--steps"), QStringLiteral("3"),
+                                                 QStringLiteral("--no-vectors"), QStringLiteral("--name"), QStringLiteral("without rows")});
+        QVERIFY2(nv.code == 0, qPrintable(nv.err));
+        const qint64 bareRun = parseOut(nv).at("attribution").at("run").get<qint64>();
+        auto ws = workspace::Workspace::open(ws_.toStdString());
+        const auto column = [&](qint64 run, int layer, std::int64_t neuron) {
+            std::vector<double> v;
+            for (const auto& ig : ws.igItems(run, layer, workspace::ReadScope::Any)) v.push_back(ig.attribution[static_cast<std::size_t>(neuron)]);
+            return v;
+        };
+
+        MainWindow w;
+        w.setConfirmClose(false);
+        w.setErrorDialogs(false);
+        w.resize(1400, 900);
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::workspaceLoaded);
+        w.openWorkspace(ws_);
+        QVERIFY(loaded.wait(20000));
+        QSignalSpy ready(&w, &MainWindow::viewReady);
+        QVERIFY(w.openObject({QStringLiteral("run"), attrRun_}));
+        QVERIFY(ready.wait(20000));
+        auto* page = qobject_cast<HeatmapPage*>(w.tabs()->currentWidget());
+        QVERIFY(page && page->loaded());
+
+        // Histograms: this selection's rows first, then the reference run's, each from its own rows.
+        const auto refs = ws.run(attrRun_).summary.at("reference_runs").get<std::vector<qint64>>();
+        QCOMPARE(refs.size(), std::size_t(1));
+        QSignalSpy inspected(page, &HeatmapPage::inspectorReady);
+        page->inspect(1, 3);
+        QVERIFY(inspected.wait(60000));
+        QCOMPARE(page->igSeries().size(), std::size_t(2));
+        QCOMPARE(page->igSeries()[0].values, column(attrRun_, 1, 3));
+        QCOMPARE(page->igSeries()[1].values, column(refs[0], 1, 3));
+        QVERIFY(!page->igSeries()[1].values.empty());
+        QVERIFY(page->findChild<QPushButton*>(QStringLiteral("computeRowsButton"))->isHidden());
+
+        // The mask diff is `mask --diff`'s, with the edited mask as "a".
+        workspace::Id byHand = 0;
+        for (const auto& m : ws.masks())
+            if (m.name == "by-hand") byHand = m.id;
+        QVERIFY(byHand != 0);
+        page->maskEditor()->toggle(0, 1);
+        page->maskEditor()->toggle(1, 3);
+        page->maskEditor()->toggle(1, 4);
+        QSignalSpy diffed(page, &HeatmapPage::maskDiffReady);
+        QVERIFY(page->diffWithMask(byHand) != 0);
+        QVERIFY(diffed.wait(20000));
+        QVERIFY(page->saveMask(QStringLiteral("diff-a")) != 0);
+        QVERIFY(w.jobs()->waitForAll(20000));
+        workspace::Id diffA = 0;
+        for (const auto& m : ws.masks())
+            if (m.name == "diff-a") diffA = m.id;
+        QVERIFY(diffA != 0);
+        study::DiffMasksParams dp;
+        dp.workspacePath = ws_.toStdString();
+        dp.a = diffA;
+        dp.b = byHand;
+        const nlohmann::ordered_json cli = study::runDiffMasks(dp).summary;
+        const nlohmann::json& gui = page->lastDiff();
+        for (const char* key : {"overlap", "only_a", "only_b", "overlap_neurons", "only_a_neurons", "only_b_neurons"})
+            QCOMPARE(q(gui.at(key).dump()), q(nlohmann::json(cli.at(key)).dump()));
+        QCOMPARE(gui.at("jaccard").get<double>(), cli.at("jaccard").get<double>());
+        QCOMPARE(q(gui.at("per_layer").dump()), q(nlohmann::json(cli.at("per_layer")).dump()));
+        QCOMPARE(gui.at("a").at("count").get<std::int64_t>(), static_cast<std::int64_t>(page->maskEditor()->mask().size()));
+
+        // Figures: vector PDF and SVG, 300-dpi PNG; an unknown extension is refused with its name.
+        QTemporaryDir figs;
+        for (const char* ext : {"pdf", "svg", "png"}) {
+            const QString path = figs.filePath(QStringLiteral("heatmap.") + QLatin1String(ext));
+            QVERIFY2(page->plot()->saveFigure(path, 900, 350), qPrintable(path));
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray head = f.read(4096);
+            if (QLatin1String(ext) == QLatin1String("pdf")) QVERIFY(head.startsWith("%PDF"));
+            if (QLatin1String(ext) == QLatin1String("svg")) QVERIFY(head.contains("<svg"));
+            if (QLatin1String(ext) == QLatin1String("png")) QCOMPARE(QImage(path).width(), 1800);
+        }
+        QString error;
+        QVERIFY(!page->plot()->saveFigure(figs.filePath(QStringLiteral("heatmap.bmp")), 900, 350, &error));
+        QVERIFY(error.contains(QStringLiteral("heatmap.bmp")));
+
+        // The screenshot mode's state: a malformed step is refused before anything changes; a good
+        // sequence opens the stored mask and inspects a neuron, then says it is ready.
+        QVERIFY(page->applyState(QStringLiteral("tab=mask,zoom=3")).contains(QStringLiteral("zoom")));
+        QVERIFY(page->applyState(QStringLiteral("inspect=1")).contains(QStringLiteral("inspect")));
+        QSignalSpy stateReady(page, &HeatmapPage::stateReady);
+        QVERIFY(page->applyState(QStringLiteral("mask=%1,inspect=0:2,tab=mask").arg(byHand)).isEmpty());
+        QVERIFY(stateReady.wait(60000));
+        std::set<NeuronKey> byHandKeys;
+        for (const auto& n : ws.mask(byHand).pruned) byHandKeys.insert({static_cast<int>(n.layer), n.neuron});
+        QCOMPARE(page->maskEditor()->mask(), byHandKeys);
+        QVERIFY(page->inspectorHtml().contains(QStringLiteral("Neuron 0:2")));
+
+        // A run stored without per-item rows: the inspector offers to compute them for the layer; the
+        // job's run then supplies them.
+        QVERIFY(w.openObject({QStringLiteral("run"), bareRun}));
+        QTRY_VERIFY_WITH_TIMEOUT(qobject_cast<HeatmapPage*>(w.tabs()->currentWidget()) &&
+                                     qobject_cast<HeatmapPage*>(w.tabs()->currentWidget())->loaded(), 20000);
+        auto* bare = qobject_cast<HeatmapPage*>(w.tabs()->currentWidget());
+        QCOMPARE(bare->runId(), bareRun);
+        QSignalSpy bareInspected(bare, &HeatmapPage::inspectorReady);
+        bare->inspect(1, 3);
+        QVERIFY(bareInspected.wait(60000));
+        QVERIFY(bare->igSeries().empty());
+        QVERIFY(bare->inspectorHtml().contains(QStringLiteral("no per-item IG rows")));
+        QVERIFY(!bare->findChild<QPushButton*>(QStringLiteral("computeRowsButton"))->isHidden());
+        QVERIFY(bare->computeItemRows(1) != 0);
+        QVERIFY(bareInspected.wait(120000));
+        qint64 rowsRun = 0;
+        for (const auto& r : ws.runs({"attribution", false}))
+            if (r.id > bareRun) rowsRun = r.id;
+        QVERIFY(rowsRun != 0);
+        QCOMPARE(ws.run(rowsRun).params.at("attribution").at("layers").get<std::vector<int>>(), std::vector<int>{1});
+        QCOMPARE(bare->igSeries().size(), std::size_t(1));
+        QCOMPARE(bare->igSeries()[0].values, column(rowsRun, 1, 3));
+        QVERIFY(bare->inspectorHtml().contains(QStringLiteral("Per-item IG from run #%1").arg(rowsRun)));
     }
 };
 

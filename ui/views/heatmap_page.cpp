@@ -1,4 +1,6 @@
 #include "core/attribution/dataset_attribution.h"
+#include "core/prune/mask_store.h"
+#include "core/study/attribute_step.h"
 #include "core/prune/selection.h"
 #include "core/study/ablate_step.h"
 #include "core/study/mask_step.h"
@@ -32,12 +34,14 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 
 #include "core/study/command_line.h"
 #include "ui/jobs/command_text.h"
 #include "ui/forms/step_form.h"
 #include "ui/main_window.h"
+#include "ui/plots/figure_export.h"
 #include "ui/views/histogram_plot.h"
 
 namespace prominence::ui {
@@ -78,6 +82,8 @@ struct NeuronFacts {
     std::vector<attribution::NeuronItem> topItems;
     std::vector<workspace::ItemResult> topItemRows;
     std::vector<double> igValues;
+    workspace::Id rowsRun = 0;  // the run whose per-item IG rows these are
+    std::vector<std::pair<std::string, std::vector<double>>> referenceIg;  // per reference dataset
     std::string igError;
     std::optional<study::DirectEffectResult> effect;
     std::string effectError;
@@ -179,7 +185,7 @@ QWidget* HeatmapPage::buildToolbar() {
     edit_->setToolTip(tr("Click toggles a neuron in the mask; shift-drag adds a rectangle, ctrl-drag removes one (Ctrl+Z undoes)"));
     auto* save = new QToolButton(bar);
     save->setText(tr("Save figure…"));
-    save->setToolTip(tr("The heatmap with axes and colour bar as PNG (300 dpi) or PDF, at publication size"));
+    save->setToolTip(tr("The heatmap with axes and colour bar as PDF, SVG or PNG (300 dpi), at publication size"));
     auto* reset = new QToolButton(bar);
     reset->setText(tr("Reset view"));
     reset->setToolTip(tr("Show every neuron (also: double-click the map)"));
@@ -216,11 +222,10 @@ QWidget* HeatmapPage::buildToolbar() {
     });
     connect(save, &QToolButton::clicked, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Save figure"), QStringLiteral("heatmap.pdf"),
-                                                          tr("PDF (*.pdf);;PNG (*.png)"));
+                                                          figureFileFilter());
         if (path.isEmpty()) return;
-        const bool ok = path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive) ? plot_->savePng(path, 1800, 700)
-                                                                                   : plot_->savePdf(path, 900, 350);
-        status_->setText(ok ? tr("Saved %1").arg(path) : tr("Could not write %1").arg(path));
+        QString error;
+        status_->setText(plot_->saveFigure(path, 900, 350, &error) ? tr("Saved %1").arg(path) : error);
     });
     return bar;
 }
@@ -307,9 +312,21 @@ QWidget* HeatmapPage::buildSide() {
     storedMasks_->setToolTip(tr("A mask stored in the workspace"));
     auto* openMaskButton = new QPushButton(tr("Open on the map"), maskPage);
     openMaskButton->setToolTip(tr("Replace the mask being edited by the stored one (undoable)"));
+    auto* diffMaskButton = new QPushButton(tr("Diff"), maskPage);
+    diffMaskButton->setObjectName(QStringLiteral("diffMaskButton"));
+    diffMaskButton->setToolTip(tr("Compare the mask being edited with the stored one: counts per layer, overlap, Jaccard"));
     openRow->addWidget(storedMasks_, 1);
     openRow->addWidget(openMaskButton);
+    openRow->addWidget(diffMaskButton);
     mv->addLayout(openRow);
+    maskDiff_ = new QLabel(maskPage);
+    maskDiff_->setObjectName(QStringLiteral("maskDiff"));
+    maskDiff_->setWordWrap(true);
+    maskDiff_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    mv->addWidget(maskDiff_);
+    connect(diffMaskButton, &QPushButton::clicked, this, [this] {
+        if (storedMasks_->currentData().isValid()) diffWithMask(storedMasks_->currentData().toLongLong());
+    });
     connect(saveMaskButton, &QPushButton::clicked, this, [this] { saveMask(maskName_->text()); });
     connect(openMaskButton, &QPushButton::clicked, this, [this] {
         if (storedMasks_->currentData().isValid()) openMask(storedMasks_->currentData().toLongLong());
@@ -399,7 +416,17 @@ QWidget* HeatmapPage::buildSide() {
     igHistogram_ = new HistogramPlot(insPage);
     igHistogram_->setAxisLabels(tr("IG of this neuron per item (this selection)"), tr("items"));
     igHistogram_->setMinimumHeight(150);
+    igHistogram_->setAxisLabels(tr("IG of this neuron per item"), tr("items"));
+    computeRows_ = new QPushButton(insPage);
+    computeRows_->setObjectName(QStringLiteral("computeRowsButton"));
+    computeRows_->setToolTip(tr("Attribute this run's selection again for the neuron's layer alone, keeping every item's IG "
+                                "(a job; the result is an ordinary attribution run)"));
+    computeRows_->setVisible(false);
+    connect(computeRows_, &QPushButton::clicked, this, [this] {
+        if (inspected_.first >= 0) computeItemRows(inspected_.first);
+    });
     iv->addWidget(inspector_, 3);
+    iv->addWidget(computeRows_);
     iv->addWidget(igHistogram_, 1);
     tabs->addTab(insPage, tr("Neuron"));
     // The policy's preview is drawn while its panel is open, so it never reads as part of the mask.
@@ -480,6 +507,15 @@ bool HeatmapPage::setCurrentScores(qint64 id) {
 
 void HeatmapPage::setSortedOrder(bool sorted) { order_->setCurrentIndex(sorted ? 1 : 0); }
 void HeatmapPage::setEditMode(bool on) { edit_->setChecked(on); }
+
+bool HeatmapPage::setSideTab(const QString& name) {
+    static const QStringList names = {QStringLiteral("top"), QStringLiteral("mask"), QStringLiteral("threshold"),
+                                      QStringLiteral("neuron")};
+    const int i = static_cast<int>(names.indexOf(name));
+    if (i < 0 || i >= sideTabs_->count()) return false;
+    sideTabs_->setCurrentIndex(i);
+    return true;
+}
 
 void HeatmapPage::showCurrent() {
     const auto* s = current();
@@ -717,6 +753,180 @@ int HeatmapPage::openMask(qint64 maskId) {
     });
 }
 
+namespace {
+
+// Calls `f` the first time `signal` fires.
+template <typename Sender, typename Signal>
+void once(Sender* sender, Signal signal, QObject* context, std::function<void()> f) {
+    auto c = std::make_shared<QMetaObject::Connection>();
+    *c = QObject::connect(sender, signal, context, [c, f = std::move(f)] {
+        QObject::disconnect(*c);
+        f();
+    });
+}
+
+}  // namespace
+
+QString HeatmapPage::applyState(const QString& spec) {
+    static const QStringList known = {QStringLiteral("tab"),  QStringLiteral("sorted"), QStringLiteral("edit"),
+                                      QStringLiteral("inspect"), QStringLiteral("mask"), QStringLiteral("diff"),
+                                      QStringLiteral("policy")};
+    auto steps = std::make_shared<std::vector<std::pair<QString, QString>>>();
+    const QRegularExpression neuronRe(QStringLiteral("^(\\d+):(\\d+)$"));
+    for (const QString& part : spec.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const qsizetype eq = part.indexOf(QLatin1Char('='));
+        const QString key = (eq < 0 ? part : part.left(eq)).trimmed();
+        const QString value = eq < 0 ? QString() : part.mid(eq + 1).trimmed();
+        if (!known.contains(key)) return tr("unknown heatmap state '%1' (expected %2)").arg(key, known.join(QStringLiteral(", ")));
+        bool ok = true;
+        if (key == QLatin1String("inspect")) ok = neuronRe.match(value).hasMatch();
+        if (key == QLatin1String("mask") || key == QLatin1String("diff")) value.toLongLong(&ok);
+        if (key == QLatin1String("policy")) ok = value.split(QLatin1Char(':')).size() >= 2;
+        if (key == QLatin1String("tab")) ok = QStringList{QStringLiteral("top"), QStringLiteral("mask"), QStringLiteral("threshold"),
+                                                           QStringLiteral("neuron")}.contains(value);
+        if (!ok) return tr("heatmap state '%1': bad value '%2'").arg(key, value);
+        steps->push_back({key, value});
+    }
+    applyStateStep(steps, 0);
+    return {};
+}
+
+void HeatmapPage::applyStateStep(std::shared_ptr<std::vector<std::pair<QString, QString>>> steps, std::size_t i) {
+    if (i >= steps->size()) {
+        Q_EMIT stateReady();
+        return;
+    }
+    const auto& [key, value] = (*steps)[i];
+    auto next = [this, steps, i] { QTimer::singleShot(0, this, [this, steps, i] { applyStateStep(steps, i + 1); }); };
+    if (key == QLatin1String("tab")) {
+        setSideTab(value);
+        next();
+    } else if (key == QLatin1String("sorted")) {
+        setSortedOrder(true);
+        next();
+    } else if (key == QLatin1String("edit")) {
+        setEditMode(true);
+        next();
+    } else if (key == QLatin1String("inspect")) {
+        const QStringList ln = value.split(QLatin1Char(':'));
+        once(this, &HeatmapPage::inspectorReady, this, next);
+        plot_->goTo(ln[0].toInt(), ln[1].toLongLong());
+        inspect(ln[0].toInt(), ln[1].toLongLong());
+    } else if (key == QLatin1String("mask")) {
+        once(editor_, &MaskEditor::changed, this, next);
+        if (openMask(value.toLongLong()) == 0) next();
+    } else if (key == QLatin1String("diff")) {
+        once(this, &HeatmapPage::maskDiffReady, this, next);
+        if (diffWithMask(value.toLongLong()) == 0) next();
+    } else if (key == QLatin1String("policy")) {
+        const QStringList p = value.split(QLatin1Char(':'));
+        setPolicy(p[0], p[1].toDouble(), p.size() > 2 ? p.mid(2).join(QLatin1Char(':')) : QString());
+        auto* poll = new QTimer(this);
+        connect(poll, &QTimer::timeout, this, [this, poll, next] {
+            if (previewBusy()) return;
+            poll->deleteLater();
+            poll->stop();
+            next();
+        });
+        poll->start(50);
+    }
+}
+
+int HeatmapPage::diffWithMask(qint64 maskId) {
+    const auto* s = current();
+    if (!s || !matrices_) return 0;
+    prune::StoredMask edited;
+    edited.name = editor_->modified() ? "the mask being edited (not saved)" : "the mask being edited";
+    try {
+        std::vector<prune::Neuron> neurons;
+        for (const auto& [l, n] : editor_->mask()) neurons.push_back({l, n});
+        edited.mask = prune::PruneMask::fromNeurons(static_cast<int>(s->layers), s->neurons, neurons);
+    } catch (const std::exception& e) {
+        maskDiff_->setText(QString::fromUtf8(e.what()).toHtmlEscaped());
+        return 0;
+    }
+    auto out = std::make_shared<study::DiffMasksResult>();
+    JobSpec spec;
+    spec.title = tr("Diff the mask with mask %1").arg(maskId);
+    spec.kind = QStringLiteral("read");
+    spec.io = true;
+    spec.visible = false;
+    spec.work = [ws = window_->workspacePath().toStdString(), maskId, edited, out](Progress&) {
+        workspace::Workspace w = workspace::Workspace::open(ws);
+        *out = study::diffStoredMasks(edited, prune::loadMask(w, maskId));
+        return nlohmann::json(out->summary);
+    };
+    maskDiff_->setText(tr("Comparing…"));
+    QPointer<HeatmapPage> self(this);
+    return window_->jobs()->start(std::move(spec), [self](const nlohmann::json& d) {
+        if (!self) return;
+        const auto& b = d.at("b");
+        QString h = tr("<b>Edited</b> %1 · <b>#%2 %3</b> %4 · overlap %5 · only edited %6 · only stored %7 · Jaccard %8")
+                        .arg(d.at("a").value("count", 0LL))
+                        .arg(b.value("id", 0LL))
+                        .arg(qs(b.value("name", std::string())).toHtmlEscaped())
+                        .arg(b.value("count", 0LL))
+                        .arg(d.value("overlap", 0LL))
+                        .arg(d.value("only_a", 0LL))
+                        .arg(d.value("only_b", 0LL))
+                        .arg(d.value("jaccard", 0.0), 0, 'f', 3);
+        h += tr("<table cellpadding='1'><tr><th>layer</th><th>edited</th><th>stored</th><th>both</th><th>only edited</th><th>only stored</th></tr>");
+        for (const auto& [layer, c] : d.at("per_layer").items())
+            h += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td align='right'>%3</td><td align='right'>%4</td><td align='right'>%5</td><td align='right'>%6</td></tr>")
+                     .arg(qs(layer))
+                     .arg(c.value("a", 0LL))
+                     .arg(c.value("b", 0LL))
+                     .arg(c.value("overlap", 0LL))
+                     .arg(c.value("only_a", 0LL))
+                     .arg(c.value("only_b", 0LL));
+        h += QStringLiteral("</table>");
+        self->maskDiff_->setText(h);
+        self->lastDiff_ = d;
+        Q_EMIT self->maskDiffReady();
+    }, [self](const QString& e) {
+        if (self) self->maskDiff_->setText(QStringLiteral("<span style='color:#b02020'>%1</span>").arg(e.toHtmlEscaped()));
+    });
+}
+
+int HeatmapPage::computeItemRows(int layer) {
+    if (!matrices_ || !matrices_->run.params.contains("selection_id") || !matrices_->run.params.contains("attribution")) {
+        status_->setText(tr("Run %1 records no selection to attribute again.").arg(runId_));
+        return 0;
+    }
+    study::AttributeParams p;
+    p.workspacePath = window_->workspacePath().toStdString();
+    p.selectionId = matrices_->run.params.at("selection_id").get<workspace::Id>();
+    try {
+        p.attribution = attribution::AttributionParams::fromJson(matrices_->run.params.at("attribution"));
+        p.attribution.layers = {layer};
+        p.storeVectors = true;
+        // A mean baseline is the mean over the run's selection and its references: the same here, so
+        // the rows are the run's (the references are attributed again with it).
+        if (p.attribution.baseline == attribution::BaselineKind::Mean && matrices_->run.params.contains("baseline_selections")) {
+            const auto all = matrices_->run.params.at("baseline_selections").get<std::vector<workspace::Id>>();
+            for (const auto id : all)
+                if (id != p.selectionId) p.referenceSelections.push_back(id);
+        }
+        p.name = matrices_->run.name + " · per-item IG, layer " + std::to_string(layer);
+        p.validate();
+    } catch (const std::exception& e) {
+        status_->setText(QString::fromUtf8(e.what()));
+        return 0;
+    }
+    JobSpec spec;
+    spec.title = tr("Per-item IG of layer %1 (run %2's selection)").arg(layer).arg(runId_);
+    spec.kind = QStringLiteral("attribute");
+    spec.workspacePath = window_->workspacePath();
+    spec.command = toQStringList(study::commandLine(p));
+    spec.work = [p](Progress& progress) { return nlohmann::json(study::runAttribute(p, progress).summary); };
+    QPointer<HeatmapPage> self(this);
+    return window_->jobs()->start(std::move(spec), [self](const nlohmann::json&) {
+        if (self && self->inspected_.first >= 0) self->inspect(self->inspected_.first, self->inspected_.second);
+    }, [self](const QString& e) {
+        if (self) self->status_->setText(e);
+    });
+}
+
 void HeatmapPage::inspect(int layer, std::int64_t neuron) {
     inspected_ = {layer, neuron};
     // Exploring (not editing), a click is a question about the neuron: show the answer.
@@ -754,6 +964,7 @@ void HeatmapPage::inspect(int layer, std::int64_t neuron) {
                 if (layer < s.layers && neuron < s.neurons)
                     facts->otherRuns.push_back({"run #" + std::to_string(r.id) + " " + s.kind + " · " + s.dataset, valueAt(s, layer, neuron)});
         }
+        // The eval run whose items were attributed: the selection's, or (the lab's runs) the input.
         workspace::Id evalRun = 0;
         if (run.params.contains("selection_id")) {
             try {
@@ -762,11 +973,49 @@ void HeatmapPage::inspect(int layer, std::int64_t neuron) {
                 evalRun = 0;
             }
         }
-        try {
-            facts->topItems = attribution::topItemsForNeuron(w, run.id, layer, neuron, 5);
-            for (const auto& ig : w.igItems(run.id, layer, workspace::ReadScope::Any))
+        for (const auto& in : run.inputs)
+            if (evalRun == 0 && in.role == "eval") evalRun = in.runId;
+        const auto igOf = [&](workspace::Id r) {
+            std::vector<double> v;
+            for (const auto& ig : w.igItems(r, layer, workspace::ReadScope::Any))
                 if (static_cast<std::int64_t>(ig.attribution.size()) > neuron)
-                    facts->igValues.push_back(ig.attribution[static_cast<std::size_t>(neuron)]);
+                    v.push_back(ig.attribution[static_cast<std::size_t>(neuron)]);
+            return v;
+        };
+        try {
+            // The rows of this run, or of a run that attributed the same selection again with rows
+            // for this layer (the inspector's "compute per-item IG").
+            facts->rowsRun = run.id;
+            facts->igValues = igOf(run.id);
+            // Same selection, same attribution parameters but the layers, same mean baseline.
+            const auto sameAttribution = [&](const workspace::RunRecord& r) {
+                auto a = r.params.value("attribution", nlohmann::json::object());
+                auto b = run.params.value("attribution", nlohmann::json::object());
+                a.erase("layers");
+                b.erase("layers");
+                const bool meanBaseline = b.value("baseline", std::string()) == "mean";
+                return r.params.value("selection_id", nlohmann::json()) == run.params.at("selection_id") && a == b &&
+                       (!meanBaseline || r.params.value("baseline_selections", nlohmann::json()) ==
+                                             run.params.value("baseline_selections", nlohmann::json()));
+            };
+            if (facts->igValues.empty() && run.params.contains("selection_id"))
+                for (const auto& r : w.runs({"attribution", false}))
+                    if (r.id != run.id && r.status == workspace::RunStatus::Completed && r.modelId == run.modelId &&
+                        sameAttribution(r))
+                        if (auto v = igOf(r.id); !v.empty()) {
+                            facts->rowsRun = r.id;
+                            facts->igValues = std::move(v);
+                        }
+            if (!facts->igValues.empty()) facts->topItems = attribution::topItemsForNeuron(w, facts->rowsRun, layer, neuron, 5);
+            if (run.summary.contains("reference_runs"))
+                for (const auto& ref : run.summary.at("reference_runs")) {
+                    const auto refId = ref.get<workspace::Id>();
+                    const workspace::RunRecord rr = w.run(refId);
+                    std::string name = rr.params.value("dataset", std::string());
+                    if (name.empty() && rr.params.contains("item_rows")) name = rr.params.at("item_rows").get<std::string>();
+                    if (name.empty()) name = "run " + std::to_string(refId);
+                    if (auto v = igOf(refId); !v.empty()) facts->referenceIg.push_back({name, std::move(v)});
+                }
             if (evalRun != 0) {
                 const auto items = w.items(evalRun);
                 for (const auto& t : facts->topItems)
@@ -820,9 +1069,21 @@ void HeatmapPage::inspect(int layer, std::int64_t neuron) {
             h += QStringLiteral("</table>");
         }
         h += tr("<h4>Top items (largest IG for this neuron)</h4>");
+        const bool canCompute = self->matrices_ && self->matrices_->run.params.contains("selection_id") &&
+                                self->matrices_->run.params.contains("attribution");
+        self->computeRows_->setVisible(facts->igError.empty() && facts->igValues.empty() && canCompute);
+        self->computeRows_->setText(tr("Compute per-item IG for layer %1").arg(layer));
         if (!facts->igError.empty()) {
             h += tr("<p>%1</p>").arg(qs(facts->igError).toHtmlEscaped());
+        } else if (facts->igValues.empty()) {
+            h += canCompute ? tr("<p>This run stores no per-item IG rows for layer %1 (it was stored with <tt>--no-vectors</tt>, "
+                                 "or only its matrices were kept). <b>Compute per-item IG for layer %1</b> below attributes "
+                                 "the run's selection again for this layer alone, as a job.</p>").arg(layer)
+                            : tr("<p>This run stores no per-item IG rows for layer %1, and records no selection to attribute "
+                                 "again.</p>").arg(layer);
         } else {
+            if (facts->rowsRun != self->runId_)
+                h += tr("<p><i>Per-item IG from run #%1 (the same selection attributed for this layer).</i></p>").arg(facts->rowsRun);
             h += QStringLiteral("<ol>");
             for (const auto& t : facts->topItems) {
                 QString line = QStringLiteral("<b>%1</b> (IG %2)").arg(qs(t.itemId).toHtmlEscaped()).arg(t.ig, 0, 'g', 4);
@@ -873,10 +1134,26 @@ void HeatmapPage::inspect(int layer, std::int64_t neuron) {
         self->inspectorHtml_ = h;
         self->inspector_->setHtml(h);
         if (!facts->igValues.empty()) {
+            // One histogram per selection on the same bins: this selection and each reference's.
             double lo = *std::min_element(facts->igValues.begin(), facts->igValues.end());
             double hi = *std::max_element(facts->igValues.begin(), facts->igValues.end());
+            for (const auto& [name, v] : facts->referenceIg) {
+                lo = std::min(lo, *std::min_element(v.begin(), v.end()));
+                hi = std::max(hi, *std::max_element(v.begin(), v.end()));
+            }
             if (hi <= lo) hi = lo + 1e-9;
-            self->igHistogram_->setSeries({{tr("items"), facts->igValues, QColor(0x75, 0x70, 0xb3)}}, lo, hi, 20);
+            static const QColor palette[] = {QColor(0xd9, 0x5f, 0x02), QColor(0x1b, 0x9e, 0x77), QColor(0xe7, 0x29, 0x8a),
+                                             QColor(0x66, 0xa6, 0x1e)};
+            std::vector<HistogramSeries> series{{tr("this selection (%1 items)").arg(facts->igValues.size()), facts->igValues,
+                                                 QColor(0x75, 0x70, 0xb3)}};
+            for (std::size_t i = 0; i < facts->referenceIg.size(); ++i)
+                series.push_back({tr("%1 (%2 items)").arg(qs(facts->referenceIg[i].first)).arg(facts->referenceIg[i].second.size()),
+                                  facts->referenceIg[i].second, palette[i % 4]});
+            self->igSeries_ = series;
+            self->igHistogram_->setSeries(series, lo, hi, 20);
+        } else {
+            self->igSeries_.clear();
+            self->igHistogram_->setSeries({}, 0, 1, 20);
         }
         Q_EMIT self->inspectorReady();
     }, [self](const QString& e) {

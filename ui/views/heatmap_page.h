@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ui/views/heatmap_plot.h"
+#include "ui/views/histogram_plot.h"
 #include "ui/views/mask_editor.h"
 #include "ui/workspace/object_ref.h"
 #include "ui/workspace/study_snapshot.h"
@@ -23,6 +24,7 @@ class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
 class QStandardItemModel;
@@ -59,6 +61,13 @@ public:
     qint64 currentScores() const;
     bool setCurrentScores(qint64 scoresId);
     void setSortedOrder(bool sorted);
+    // The side panel's tab: "top", "mask", "threshold" or "neuron"; false for another name.
+    bool setSideTab(const QString& name);
+    // A view state built step by step (the screenshot mode's --heatmap): comma-separated "tab=NAME",
+    // "sorted", "edit", "inspect=L:N", "mask=ID" (open a stored mask), "diff=ID", "policy=NAME:VALUE[:LAYERS]",
+    // applied in order, each step's job awaited; stateReady() follows the last. An error message
+    // for a malformed state (nothing applied), empty otherwise.
+    QString applyState(const QString& spec);
     void setEditMode(bool on);
     // The threshold panel's policy, as core/prune reads it, and its selection (tests).
     void setPolicy(const QString& policy, double value, const QString& layers = {});
@@ -73,6 +82,15 @@ public:
     // The inspector follows this neuron.
     void inspect(int layer, std::int64_t neuron);
     QString inspectorHtml() const;
+    // The mask being edited compared with a stored one (study::diffStoredMasks, a job); the summary
+    // `prominence-cli mask --diff` prints, with the edited mask as "a".
+    int diffWithMask(qint64 maskId);
+    const nlohmann::json& lastDiff() const { return lastDiff_; }
+    // Attributes the run's selection again for one layer, keeping per-item IG rows (a job), for runs
+    // stored without them; the inspector then reads that run's rows.
+    int computeItemRows(int layer);
+    // The inspector's per-item IG histograms: this selection first, then each reference (tests).
+    const std::vector<HistogramSeries>& igSeries() const { return igSeries_; }
     // Ablate and evaluate: the mask removed from the model, these eval runs evaluated again (a job).
     int ablateAndEvaluate(const std::vector<qint64>& evalRuns);
     const nlohmann::json& lastAblation() const { return lastAblation_; }
@@ -85,6 +103,8 @@ Q_SIGNALS:
     void ready();
     void inspectorReady();
     void ablationReady();
+    void maskDiffReady();
+    void stateReady();
 
 private:
     void load(qint64 initialScores);
@@ -96,6 +116,7 @@ private:
     void schedulePreview();
     void runPreview();
     void updateMaskPanel();
+    void applyStateStep(std::shared_ptr<std::vector<std::pair<QString, QString>>> steps, std::size_t i);
     QWidget* buildToolbar();
     QWidget* buildSide();
 
@@ -130,6 +151,10 @@ private:
     nlohmann::json lastAblation_;
     QWidget* thresholdTab_ = nullptr;
     HistogramPlot* igHistogram_ = nullptr;
+    std::vector<HistogramSeries> igSeries_;
+    QPushButton* computeRows_ = nullptr;
+    QLabel* maskDiff_ = nullptr;
+    nlohmann::json lastDiff_;
     std::set<NeuronKey> preview_;
     nlohmann::json previewPolicy_;
     bool previewPending_ = false;
