@@ -387,6 +387,20 @@ private slots:
         auto* page = qobject_cast<HeatmapPage*>(w.tabs()->currentWidget());
         QVERIFY(page && page->loaded());
 
+        // The hover's ranks (from the sorted index built off the GUI thread) count the larger scores.
+        {
+            const workspace::NeuronScores shown = ws.neuronScores(page->currentScores());
+            const float v = shown.scores[static_cast<std::size_t>(1 * shown.neurons + 3)];
+            std::int64_t inLayer = 1, overall = 1;
+            for (std::int64_t i = 0; i < shown.layers * shown.neurons; ++i)
+                if (shown.scores[static_cast<std::size_t>(i)] > v) {
+                    ++overall;
+                    if (i / shown.neurons == 1) ++inLayer;
+                }
+            const QString expected = QStringLiteral("rank %1 of %2 in the layer, %3 of %4 overall").arg(inLayer).arg(shown.neurons).arg(overall).arg(shown.layers * shown.neurons);
+            QTRY_VERIFY_WITH_TIMEOUT(page->readout(1, 3).contains(expected), 10000);
+        }
+
         // Histograms: this selection's rows first, then the reference run's, each from its own rows.
         const auto refs = ws.run(attrRun_).summary.at("reference_runs").get<std::vector<qint64>>();
         QCOMPARE(refs.size(), std::size_t(1));

@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <tuple>
 #include <cmath>
 
 #include "core/study/command_line.h"
@@ -75,6 +76,36 @@ std::pair<std::int64_t, std::int64_t> ranksOf(const workspace::NeuronScores& s, 
         }
     return {inLayer, overall};
 }
+
+}  // namespace
+
+// Every score of one matrix sorted (descending), overall and per layer, so a hover's ranks are two
+// binary searches instead of a pass over the matrix. Built off the GUI thread when a matrix is shown.
+struct RankIndex {
+    qint64 scoresId = 0;
+    std::vector<float> all;
+    std::vector<std::vector<float>> layers;
+
+    static RankIndex build(const workspace::NeuronScores& s) {
+        RankIndex r;
+        r.scoresId = s.id;
+        r.all = s.scores;
+        std::sort(r.all.begin(), r.all.end(), std::greater<float>());
+        for (std::int64_t l = 0; l < s.layers; ++l) {
+            const auto* row = s.scores.data() + l * s.neurons;
+            std::vector<float> v(row, row + s.neurons);
+            std::sort(v.begin(), v.end(), std::greater<float>());
+            r.layers.push_back(std::move(v));
+        }
+        return r;
+    }
+    // Rank 1 = largest: one more than the number of strictly larger scores (as ranksOf counts).
+    static std::int64_t rank(const std::vector<float>& desc, float v) {
+        return static_cast<std::int64_t>(std::lower_bound(desc.begin(), desc.end(), v, std::greater<float>()) - desc.begin()) + 1;
+    }
+};
+
+namespace {
 
 // What the inspector shows of one neuron, read and computed off the GUI thread.
 struct NeuronFacts {
@@ -531,6 +562,22 @@ void HeatmapPage::showCurrent() {
     fillTopNeurons();
     schedulePreview();
     if (inspected_.first >= 0) inspect(inspected_.first, inspected_.second);
+    if (!ranks_ || ranks_->scoresId != s->id) {
+        auto out = std::make_shared<RankIndex>();
+        JobSpec spec;
+        spec.title = tr("Rank the scores of matrix %1").arg(s->id);
+        spec.kind = QStringLiteral("read");
+        spec.io = true;
+        spec.visible = false;
+        spec.work = [scores = *s, out](Progress&) {
+            *out = RankIndex::build(scores);
+            return nlohmann::json::object();
+        };
+        QPointer<HeatmapPage> self(this);
+        window_->jobs()->start(std::move(spec), [self, out](const nlohmann::json&) {
+            if (self) self->ranks_ = out;
+        });
+    }
 }
 
 void HeatmapPage::restyle() {
@@ -587,7 +634,14 @@ void HeatmapPage::fillTopNeurons() {
 QString HeatmapPage::readout(int layer, std::int64_t neuron) const {
     const auto* s = current();
     if (!s) return {};
-    const auto [inLayer, overall] = ranksOf(*s, layer, neuron);
+    std::int64_t inLayer = 0, overall = 0;
+    if (ranks_ && ranks_->scoresId == s->id && layer >= 0 && layer < s->layers && !std::isnan(valueAt(*s, layer, neuron))) {
+        const float v = valueAt(*s, layer, neuron);
+        inLayer = RankIndex::rank(ranks_->layers[static_cast<std::size_t>(layer)], v);
+        overall = RankIndex::rank(ranks_->all, v);
+    } else {
+        std::tie(inLayer, overall) = ranksOf(*s, layer, neuron);
+    }
     return tr("L%1:N%2   %3 = %4   rank %5 of %6 in the layer, %7 of %8 overall   %9")
         .arg(layer)
         .arg(neuron)

@@ -36,6 +36,7 @@ namespace prominence::ui {
 
 class BarPlot;
 class HistogramPlot;
+struct RankIndex;
 class MainWindow;
 
 // The stored matrices of one attribution run, read off the GUI thread.
@@ -161,6 +162,7 @@ private:
     bool previewRunning_ = false;
     NeuronKey inspected_{-1, -1};
     QString inspectorHtml_;
+    std::shared_ptr<const RankIndex> ranks_;  // of the matrix shown, once built
 };
 
 }  // namespace prominence::ui
