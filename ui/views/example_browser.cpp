@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 
 #include "ui/jobs/command_text.h"
 #include "ui/main_window.h"
@@ -262,12 +263,20 @@ void ExampleBrowser::buildUi() {
     header->setHighlightSections(false);
     header->setStretchLastSection(false);
     const std::vector<std::pair<int, int>> widths = {
-        {ItemTableModel::ColIndex, 64},     {ItemTableModel::ColId, 110},       {ItemTableModel::ColQuestion, 330},
+        {ItemTableModel::ColIndex, 56},     {ItemTableModel::ColId, 96},        {ItemTableModel::ColQuestion, 360},
         {ItemTableModel::ColGold, 80},      {ItemTableModel::ColPred, 80},      {ItemTableModel::ColPCorrect, 84},
         {ItemTableModel::ColMargin, 70},    {ItemTableModel::ColCorrect, 58},   {ItemTableModel::ColSelections, 120},
         {ItemTableModel::ColComparePCorrect, 104}, {ItemTableModel::ColDelta, 70}, {ItemTableModel::ColCue, 60},
         {ItemTableModel::ColAmbiguous, 76}, {ItemTableModel::ColFollowsCue, 80}};
     for (const auto& [col, w] : widths) table_->setColumnWidth(col, w);
+    // The numbers a researcher scans first come first; the question, which elides anyway, after them.
+    const int order[] = {ItemTableModel::ColIndex,    ItemTableModel::ColId,        ItemTableModel::ColCorrect,
+                         ItemTableModel::ColPCorrect, ItemTableModel::ColComparePCorrect, ItemTableModel::ColDelta,
+                         ItemTableModel::ColMargin,   ItemTableModel::ColGold,      ItemTableModel::ColPred,
+                         ItemTableModel::ColCue,      ItemTableModel::ColAmbiguous, ItemTableModel::ColFollowsCue,
+                         ItemTableModel::ColQuestion, ItemTableModel::ColSelections};
+    for (int visual = 0; visual < static_cast<int>(std::size(order)); ++visual)
+        header->moveSection(header->visualIndex(order[visual]), visual);
     auto* bars = new ProbabilityDelegate(table_);
     table_->setItemDelegateForColumn(ItemTableModel::ColPCorrect, bars);
     table_->setItemDelegateForColumn(ItemTableModel::ColComparePCorrect, bars);
@@ -282,7 +291,7 @@ void ExampleBrowser::buildUi() {
     split->addWidget(detailView_);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
-    split->setSizes({860, 480});
+    split->setSizes({900, 420});
     layout->addWidget(split, 1);
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("browserStatus"));
@@ -837,45 +846,66 @@ void ExampleBrowser::renderDetail() {
         perChar.push_back(ll / static_cast<double>(chars.back()));
         perByte.push_back(ll / static_cast<double>(bytes.back()));
     }
-    h += QStringLiteral("<table cellspacing='0' cellpadding='3' style='margin-top:4px'><tr style='background:#eee'>"
-                        "<th>option</th><th align='left'>text</th><th align='right'>p</th><th></th>");
-    if (d.compareRun) h += tr("<th align='right'>p there</th><th></th>");
-    h += loglik ? tr("<th align='right'>log-lik</th><th align='right'>chars</th><th align='right'>ll/char</th>"
-                     "<th align='right'>bytes</th><th align='right'>ll/byte</th>")
-                : tr("<th align='right'>log p(letter)</th>");
-    h += tr("<th align='left'>marks</th></tr>");
+    // One row per option: its letter, the bars (here, and there), the text with its marks; narrow
+    // enough for a side pane. The numbers behind the prediction follow in a table of their own.
+    h += QStringLiteral("<table cellspacing='0' cellpadding='2' style='margin-top:4px'>");
+    const int span = d.compareRun ? 5 : 3;
     for (std::size_t o = 0; o < it.probs.size(); ++o) {
         const auto oi = static_cast<std::int64_t>(o);
         const bool gold = oi == it.gold;
-        h += QStringLiteral("<tr%1>").arg(gold ? QStringLiteral(" style='background:#e8f5ec'") : QString());
-        h += QStringLiteral("<td align='center'><b>%1</b></td>").arg(letter(oi));
-        const QString text = o < it.continuations.size() ? qs(it.continuations[o]).trimmed() : QString();
-        h += QStringLiteral("<td>%1</td>").arg(text == letter(oi) ? QString() : text.toHtmlEscaped());
-        h += QStringLiteral("<td align='right'>%1</td><td>%2</td>").arg(num(it.probs[o])).arg(bar(it.probs[o], gold ? "#1b9e77" : "#7570b3"));
+        const QString shade = gold ? QStringLiteral(" style='background:#e8f5ec'") : QString();
+        h += QStringLiteral("<tr%1>").arg(shade);
+        h += QStringLiteral("<td><b>%1</b></td>").arg(letter(oi));
+        h += QStringLiteral("<td align='right' style='white-space:nowrap'>%1</td><td>%2</td>")
+                 .arg(num(it.probs[o]))
+                 .arg(bar(it.probs[o], gold ? "#1b9e77" : "#7570b3", 90));
         if (d.compareRun) {
             if (d.compare && o < d.compare->probs.size())
-                h += QStringLiteral("<td align='right'>%1</td><td>%2</td>").arg(num(d.compare->probs[o])).arg(bar(d.compare->probs[o], "#d95f02", 110));
+                h += QStringLiteral("<td align='right' style='white-space:nowrap; color:#a04000'>%1</td><td>%2</td>")
+                         .arg(num(d.compare->probs[o]))
+                         .arg(bar(d.compare->probs[o], "#d95f02", 70));
             else
                 h += QStringLiteral("<td></td><td></td>");
         }
-        const double ll = o < it.scores.size() ? it.scores[o] : 0.0;
-        if (loglik)
-            h += QStringLiteral("<td align='right'>%1</td><td align='right'>%2</td><td align='right'>%3</td><td align='right'>%4</td>"
-                                "<td align='right'>%5</td>")
-                     .arg(num(ll))
-                     .arg(chars[o])
-                     .arg(num(perChar[o], 4))
-                     .arg(bytes[o])
-                     .arg(num(perByte[o], 4));
-        else
-            h += QStringLiteral("<td align='right'>%1</td>").arg(num(ll));
+        h += QStringLiteral("</tr>");
+        const QString text = o < it.continuations.size() ? qs(it.continuations[o]).trimmed() : QString();
         QStringList marks;
         if (gold) marks << tr("<b>gold</b>");
-        if (oi == it.pred) marks << (loglik ? tr("prediction (acc)") : tr("prediction"));
+        if (oi == it.pred) marks << (loglik ? tr("<b>prediction</b> (acc)") : tr("<b>prediction</b>"));
         if (loglik && oi == predNorm) marks << tr("acc_norm");
         if (d.compare && oi == d.compare->pred) marks << tr("prediction there");
         if (d.lab && d.lab->cue == oi) marks << tr("cued");
-        h += QStringLiteral("<td>%1</td></tr>").arg(marks.join(QStringLiteral(" · ")));
+        const QString shownText = text == letter(oi) ? QString() : text.toHtmlEscaped();
+        if (!shownText.isEmpty() || !marks.isEmpty())
+            h += QStringLiteral("<tr%1><td></td><td colspan='%2'>%3%4</td></tr>")
+                     .arg(shade)
+                     .arg(span - 1)
+                     .arg(shownText)
+                     .arg(marks.isEmpty() ? QString()
+                                          : QStringLiteral(" <span style='color:#555'>— %1</span>").arg(marks.join(QStringLiteral(" · "))));
+    }
+    h += QStringLiteral("</table>");
+    if (d.compareRun)
+        h += tr("<p style='color:#555; margin-top:0'>Bars: p here (green: gold), <span style='color:#a04000'>p in run %1</span>.</p>")
+                 .arg(*d.compareRun);
+
+    // The scores behind the prediction.
+    h += QStringLiteral("<table cellspacing='0' cellpadding='3' style='margin-top:6px'><tr style='background:#eee'><th>option</th>");
+    h += loglik ? tr("<th align='right'>log-lik</th><th align='right'>chars</th><th align='right'>ll / char</th>"
+                     "<th align='right'>bytes</th><th align='right'>ll / byte</th>")
+                : tr("<th align='right'>log p(letter)</th>");
+    h += QStringLiteral("</tr>");
+    for (std::size_t o = 0; o < it.scores.size(); ++o) {
+        const auto oi = static_cast<std::int64_t>(o);
+        auto cell = [](const QString& v, bool best) {
+            return QStringLiteral("<td align='right'>%1</td>").arg(best ? QStringLiteral("<b>%1</b>").arg(v) : v);
+        };
+        h += QStringLiteral("<tr><td align='center'>%1</td>").arg(letter(oi));
+        h += cell(num(it.scores[o]), oi == it.pred);
+        if (loglik)
+            h += cell(QString::number(chars[o]), false) + cell(num(perChar[o], 4), oi == predNorm) +
+                 cell(QString::number(bytes[o]), false) + cell(num(perByte[o], 4), oi == predBytes);
+        h += QStringLiteral("</tr>");
     }
     h += QStringLiteral("</table>");
 

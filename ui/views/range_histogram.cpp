@@ -46,7 +46,9 @@ RangeHistogram::RangeHistogram(QWidget* parent) : QWidget(parent) {
     plot_->xAxis->setRange(0, 1);
     plot_->legend->setVisible(true);
     plot_->legend->setFont(font());
-    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    plot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    plot_->legend->setBrush(QColor(255, 255, 255, 210));
+    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignHCenter);
     layout->addWidget(plot_);
     loShade_ = shade(plot_);
     hiShade_ = shade(plot_);
