@@ -28,6 +28,9 @@
 #include "ui/views/details_page.h"
 #include "ui/views/heatmap_page.h"
 #include "ui/views/start_page.h"
+#include "ui/views/comparison_page.h"
+#include "ui/views/example_browser.h"
+#include "ui/views/export_dialog.h"
 #include "ui/workspace/navigator_model.h"
 
 // The icons live in prominence_ui, a static library: its resources are registered by hand (the
@@ -171,6 +174,11 @@ void MainWindow::buildMenus() {
         a->setObjectName(QStringLiteral("stepAction_") + f.name);
         if (f.name == QLatin1String("eval") || f.name == QLatin1String("pipeline")) steps->addSeparator();
     }
+    steps->addSeparator();
+    QAction* exportAct = steps->addAction(tr("Export &Checkpoint…"), this, [this] { openExportDialog(); });
+    exportAct->setObjectName(QStringLiteral("exportDialogAction"));
+    exportAct->setShortcut(QKeySequence(tr("Ctrl+E")));
+    exportAct->setToolTip(tr("Export the pruned model (a stored mask) as safetensors, then reload it and compare its logits"));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
@@ -461,10 +469,77 @@ bool MainWindow::openObject(const ObjectRef& ref) {
         tabs_->setCurrentIndex(i);
         return true;
     }
+    // An eval run opens the example browser; a compare run (or its comparison) the comparison view.
+    qint64 evalRun = 0, compareRun = 0;
+    if (ref.kind == QLatin1String("run")) {
+        if (const auto* r = snapshot_->run(ref.id)) {
+            if (r->kind == "eval" && r->status == workspace::RunStatus::Completed) evalRun = ref.id;
+            if (r->kind == "compare" && r->status == workspace::RunStatus::Completed) compareRun = ref.id;
+        }
+    } else if (ref.kind == QLatin1String("comparison")) {
+        for (const auto& c : snapshot_->comparisons)
+            if (c.id == ref.id) compareRun = c.runId;
+    }
+    if (evalRun != 0) {
+        openExampleBrowser(evalRun, std::nullopt);
+        if (auto* b = qobject_cast<ExampleBrowser*>(tabs_->currentWidget())) {
+            if (b->loaded()) QTimer::singleShot(0, this, [this, ref] { Q_EMIT viewReady(ref); });
+            else connect(b, &ExampleBrowser::ready, this, [this, ref] { Q_EMIT viewReady(ref); }, Qt::SingleShotConnection);
+        }
+        return true;
+    }
+    if (compareRun != 0) {
+        for (int i = 0; i < tabs_->count(); ++i)
+            if (auto* c = qobject_cast<ComparisonPage*>(tabs_->widget(i)); c && c->runId() == compareRun) {
+                tabs_->setCurrentIndex(i);
+                QTimer::singleShot(0, this, [this, ref] { Q_EMIT viewReady(ref); });
+                return true;
+            }
+        auto* page = new ComparisonPage(this, compareRun);
+        connect(page, &ComparisonPage::ready, this, [this, ref] { Q_EMIT viewReady(ref); }, Qt::SingleShotConnection);
+        connect(page, &ComparisonPage::openFlipped, this, [this](qint64 a, qint64 b) { openExampleBrowser(a, b); });
+        const int i = tabs_->addTab(page, tr("comparison · run %1").arg(compareRun));
+        tabs_->setTabToolTip(i, tr("Compare run %1: every condition on every benchmark with its 95% interval").arg(compareRun));
+        tabs_->setCurrentIndex(i);
+        return true;
+    }
     showDetailsFor(ref, true);
     // Details pages render from the snapshot at once; heavier views emit this when their job ends.
     QTimer::singleShot(0, this, [this, ref] { Q_EMIT viewReady(ref); });
     return true;
+}
+
+ExampleBrowser* MainWindow::openExampleBrowser(qint64 evalRun, std::optional<qint64> compareRun) {
+    ExampleBrowser* browser = nullptr;
+    for (int i = 0; i < tabs_->count(); ++i)
+        if (auto* b = qobject_cast<ExampleBrowser*>(tabs_->widget(i)); b && b->runId() == evalRun) {
+            tabs_->setCurrentIndex(i);
+            browser = b;
+        }
+    if (!browser) {
+        browser = new ExampleBrowser(this, evalRun);
+        const int i = tabs_->addTab(browser, tr("items · run %1").arg(evalRun));
+        tabs_->setTabToolTip(i, tr("Eval run %1's items: filter, sort, read the prompts, compare with another run, make a selection").arg(evalRun));
+        tabs_->setCurrentIndex(i);
+    }
+    if (compareRun) {
+        browser->setCompareRun(*compareRun);
+        browser->setFlipFilter(workspace::FlipFilter::Either);
+    }
+    return browser;
+}
+
+void MainWindow::openExportDialog(std::optional<qint64> maskId, const QString& neurons, const QString& modelDir) {
+    if (!hasWorkspace()) {
+        showError(tr("No workspace"), tr("open a workspace before exporting"));
+        return;
+    }
+    auto* dialog = new ExportDialog(this, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (maskId) dialog->setMask(*maskId);
+    if (!neurons.isEmpty()) dialog->setNeurons(neurons);
+    if (!modelDir.isEmpty()) dialog->setModelDir(modelDir);
+    dialog->show();
 }
 
 StepForm* MainWindow::openForm(const QString& name) {

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "ui/jobs/job_runner.h"
 #include "ui/workspace/object_ref.h"
@@ -22,6 +23,7 @@ class QTreeView;
 namespace prominence::ui {
 
 class DetailsPage;
+class ExampleBrowser;
 class JobsDock;
 class NavigatorModel;
 class StartPage;
@@ -50,6 +52,10 @@ public:
     // Opens the form of a step: add-model, add-benchmark, eval, select, attribute, prune, finetune,
     // compare, export, pipeline. Returns nullptr for an unknown name.
     StepForm* openForm(const QString& name);
+    // The example browser of an eval run (a tab, reused); with a compare run, its flipped items.
+    ExampleBrowser* openExampleBrowser(qint64 evalRun, std::optional<qint64> compareRun = std::nullopt);
+    // The export dialog, preselecting a stored mask or a neuron list (the heatmap's mask) and a model.
+    void openExportDialog(std::optional<qint64> maskId = std::nullopt, const QString& neurons = {}, const QString& modelDir = {});
     // Runs the Shortcut Lab (`prominence-cli demo`) as a job and opens its workspace afterwards.
     int runShortcutLab(const QString& workspacePath = {});
     // Resumes a cancelled, failed or incomplete attribution run as a job.

@@ -22,6 +22,7 @@
 #include "tests/common/test_support.h"
 #include "ui/main_window.h"
 #include "ui/views/comparison_page.h"
+#include "ui/views/example_browser.h"
 #include "ui/views/comparison_plot.h"
 
 using namespace prominence;
@@ -328,6 +329,24 @@ private slots:
                 }
         }
         QVERIFY2(nonZero > 0, "every paired difference is 0: the fixture no longer separates the conditions");
+
+        // The window opens a comparison as this view, and a matrix cell's flipped items in the example
+        // browser of the first run, compared with the second and filtered to the discordant pairs.
+        QSignalSpy viewReady(&w, &MainWindow::viewReady);
+        QVERIFY(w.openObject({QStringLiteral("comparison"), stored.front().id}));
+        QVERIFY(viewReady.wait(60000));
+        auto* shown = qobject_cast<ComparisonPage*>(w.tabs()->currentWidget());
+        QVERIFY(shown);
+        QCOMPARE(shown->runId(), stored.front().runId);
+        std::vector<qint64> evals;
+        for (const auto& r : w0.runs({"eval", false}))
+            if (r.status == workspace::RunStatus::Completed && r.benchmarkId == w0.runs({"eval", false}).front().benchmarkId) evals.push_back(r.id);
+        QVERIFY(evals.size() >= 2);
+        Q_EMIT shown->openFlipped(evals[0], evals[1]);
+        auto* browser = qobject_cast<ExampleBrowser*>(w.tabs()->currentWidget());
+        QVERIFY(browser);
+        QCOMPARE(browser->runId(), evals[0]);
+        QCOMPARE(browser->filter().flip, workspace::FlipFilter::Either);
         // The matrix: this comparison's row first, then the other one's, columns this comparison's benchmarks.
         page.setMode(ComparisonPage::Mode::VsFinetuneOnly);
         QTableWidget* mt = page.matrixTable();

@@ -350,6 +350,16 @@ QWidget* HeatmapPage::buildSide() {
     openRow->addWidget(openMaskButton);
     openRow->addWidget(diffMaskButton);
     mv->addLayout(openRow);
+    auto* exportButton = new QPushButton(tr("Export pruned checkpoint…"), maskPage);
+    exportButton->setObjectName(QStringLiteral("exportMaskButton"));
+    exportButton->setToolTip(tr("Open the export dialog with this mask's neurons and the run's model"));
+    mv->addWidget(exportButton);
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        QString neurons;
+        for (const auto& [l, n] : editor_->mask())
+            neurons += (neurons.isEmpty() ? QString() : QStringLiteral(",")) + QStringLiteral("%1:%2").arg(l).arg(n);
+        window_->openExportDialog(std::nullopt, neurons, matrices_ ? qs(matrices_->modelDir) : QString());
+    });
     maskDiff_ = new QLabel(maskPage);
     maskDiff_->setObjectName(QStringLiteral("maskDiff"));
     maskDiff_->setWordWrap(true);
