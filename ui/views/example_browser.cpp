@@ -127,16 +127,14 @@ ExampleBrowser::ExampleBrowser(MainWindow* window, qint64 evalRunId, QWidget* pa
     connect(model_, &ItemTableModel::queryFailed, this, [this](const QString& e) {
         statusNote_ = e;
         updateStatus();
-        if (!loaded_) {
-            loaded_ = true;
-            Q_EMIT ready();
-        }
+        firstShown_ = true;
+        maybeReady();
         Q_EMIT rowsReady();
     });
     connect(model_, &ItemTableModel::pageLoaded, this, [this](int first, int) {
-        if (!loaded_ && first == 0) {
-            loaded_ = true;
-            Q_EMIT ready();
+        if (first == 0) {
+            firstShown_ = true;
+            maybeReady();
         }
     });
     connect(window_, &MainWindow::workspaceLoaded, this, [this] {
@@ -441,10 +439,21 @@ void ExampleBrowser::fillSelectionPicker() {
 
 // ---- source and query ------------------------------------------------------------------------
 
+void ExampleBrowser::maybeReady() {
+    if (loaded_ || !firstShown_ || sourcePending_) return;
+    loaded_ = true;
+    Q_EMIT ready();
+}
+
+// The rows are queried at once; the run's size and the lab's planted facts (a read of the benchmark
+// file) arrive beside them on the other io thread and fill their columns when they come.
 void ExampleBrowser::loadSource() {
     sourcePending_ = true;
     const std::uint64_t generation = ++sourceGeneration_;
     fillSelectionPicker();
+    model_->setSource(window_->workspacePath(), runId_, selectionNames(), nullptr);
+    updateColumns();
+    applyFilter();
     struct Out {
         std::shared_ptr<LabFacts> lab;
         std::int64_t total = 0;
@@ -477,20 +486,19 @@ void ExampleBrowser::loadSource() {
             if (!self || generation != self->sourceGeneration_) return;
             self->sourcePending_ = false;
             self->total_ = out->total;
-            self->statusNote_ = out->labError.empty() ? QString() : tr("Planted facts not read: %1").arg(qs(out->labError));
-            self->model_->setSource(self->window_->workspacePath(), self->runId_, self->selectionNames(), out->lab);
+            if (!out->labError.empty()) self->statusNote_ = tr("Planted facts not read: %1").arg(qs(out->labError));
+            self->model_->setLab(out->lab);
             self->updateColumns();
-            self->applyFilter();
+            self->updateStatus();
+            self->maybeReady();
         },
         [self, generation](const QString& error) {
             if (!self || generation != self->sourceGeneration_) return;
             self->sourcePending_ = false;
             self->statusNote_ = error;
             self->updateStatus();
-            if (!self->loaded_) {
-                self->loaded_ = true;
-                Q_EMIT self->ready();
-            }
+            self->firstShown_ = true;
+            self->maybeReady();
             Q_EMIT self->rowsReady();
         });
 }
@@ -515,7 +523,6 @@ void ExampleBrowser::scheduleFilter() { debounce_->start(); }
 
 void ExampleBrowser::applyFilter() {
     debounce_->stop();
-    if (sourcePending_) return;  // the source's load runs the query when it ends
     workspace::ItemSort sort = model_->sortOrder();
     const workspace::ItemFilter f = filter();
     // A compare column sort without a compare run falls back to the index.
@@ -550,8 +557,8 @@ void ExampleBrowser::onRowsReady() {
     updateStatus();
     if (!loaded_) {
         if (model_->rowCount() == 0) {
-            loaded_ = true;
-            Q_EMIT ready();
+            firstShown_ = true;
+            maybeReady();
         } else {
             model_->fetchRows(0, 0);
         }
@@ -608,7 +615,7 @@ void ExampleBrowser::updateFlipLabels() {
 
 void ExampleBrowser::updateStatus() {
     QString text;
-    if (model_->busy() || sourcePending_) {
+    if (model_->busy()) {
         text = tr("Querying…");
     } else {
         const int n = model_->rowCount();

@@ -88,6 +88,7 @@ private:
     void fillComparePicker();
     void fillSelectionPicker();
     void loadSource();
+    void maybeReady();
     void applyFilter();
     void scheduleFilter();
     void onRowsReady();
@@ -119,6 +120,7 @@ private:
     QLabel* status_ = nullptr;
     QTimer* debounce_ = nullptr;
     bool loaded_ = false;
+    bool firstShown_ = false;  // the first query's first page is on screen
     bool sourcePending_ = false;
     bool detailPending_ = false;
     bool exemplarsShown_ = false;

@@ -54,6 +54,11 @@ void ItemTableModel::setSelectionNames(std::map<qint64, QString> names) {
     if (rowCount() > 0) Q_EMIT dataChanged(index(0, ColSelections), index(rowCount() - 1, ColSelections));
 }
 
+void ItemTableModel::setLab(std::shared_ptr<const LabFacts> lab) {
+    lab_ = std::move(lab);
+    if (rowCount() > 0) Q_EMIT dataChanged(index(0, ColCue), index(rowCount() - 1, ColFollowsCue));
+}
+
 void ItemTableModel::setQuery(const workspace::ItemFilter& filter, const workspace::ItemSort& sort) {
     filter_ = filter;
     sort_ = sort;

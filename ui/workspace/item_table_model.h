@@ -62,6 +62,8 @@ public:
     void setSource(const QString& workspacePath, qint64 runId, std::map<qint64, QString> selectionNames,
                    std::shared_ptr<const LabFacts> lab);
     void setSelectionNames(std::map<qint64, QString> names);
+    // The lab's planted facts, when they arrive after the rows (null: not a lab benchmark).
+    void setLab(std::shared_ptr<const LabFacts> lab);
     // Runs the query as a job; queryFinished() or queryFailed() follows (a newer query replaces an
     // older one still running, which is cancelled).
     void setQuery(const workspace::ItemFilter& filter, const workspace::ItemSort& sort);
