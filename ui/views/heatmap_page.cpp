@@ -22,6 +22,7 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStandardItemModel>
@@ -150,7 +151,7 @@ HeatmapPage::HeatmapPage(MainWindow* window, qint64 runId, qint64 initialScores)
     split->addWidget(buildSide());
     split->setStretchFactor(0, 5);
     split->setStretchFactor(1, 2);
-    split->setSizes({900, 380});
+    split->setSizes({840, 460});
     layout->addWidget(split, 1);
     hover_ = new QLabel(tr("Hover a cell to read it; click to select (and, in edit mode, toggle it in the mask)."), this);
     hover_->setObjectName(QStringLiteral("hoverReadout"));
@@ -305,6 +306,7 @@ QWidget* HeatmapPage::buildSide() {
     maskSummary_ = new QLabel(maskPage);
     maskSummary_->setObjectName(QStringLiteral("maskSummary"));
     maskSummary_->setWordWrap(true);
+    maskSummary_->setWordWrap(true);
     mv->addWidget(maskSummary_);
     auto* undoRow = new QHBoxLayout;
     auto* undo = new QPushButton(tr("Undo"), maskPage);
@@ -346,9 +348,10 @@ QWidget* HeatmapPage::buildSide() {
     auto* diffMaskButton = new QPushButton(tr("Diff"), maskPage);
     diffMaskButton->setObjectName(QStringLiteral("diffMaskButton"));
     diffMaskButton->setToolTip(tr("Compare the mask being edited with the stored one: counts per layer, overlap, Jaccard"));
-    openRow->addWidget(storedMasks_, 1);
-    openRow->addWidget(openMaskButton);
-    openRow->addWidget(diffMaskButton);
+    // The stored mask on a row of its own (its names are long), its actions below.
+    mv->addWidget(storedMasks_);
+    openRow->addWidget(openMaskButton, 1);
+    openRow->addWidget(diffMaskButton, 1);
     mv->addLayout(openRow);
     auto* exportButton = new QPushButton(tr("Export pruned checkpoint…"), maskPage);
     exportButton->setObjectName(QStringLiteral("exportMaskButton"));
@@ -375,7 +378,9 @@ QWidget* HeatmapPage::buildSide() {
     for (const auto& m : window_->snapshot().masks)
         storedMasks_->addItem(QStringLiteral("#%1 %2 (%3 neurons)").arg(m.id).arg(qs(m.name)).arg(m.neuronCount), qlonglong(m.id));
     // Try it now: the mask applied to the model (no fine-tuning) on chosen eval runs.
-    mv->addWidget(new QLabel(tr("<b>Ablate and evaluate</b> (the mask removed, no fine-tuning) on:"), maskPage));
+    auto* ablateLabel = new QLabel(tr("<b>Ablate and evaluate</b> (the mask removed, no fine-tuning) on:"), maskPage);
+    ablateLabel->setWordWrap(true);
+    mv->addWidget(ablateLabel);
     ablateRuns_ = new QListWidget(maskPage);
     ablateRuns_->setObjectName(QStringLiteral("ablateRuns"));
     ablateRuns_->setToolTip(tr("Completed eval runs to evaluate again with the mask's neurons removed; each result is an "
@@ -410,7 +415,13 @@ QWidget* HeatmapPage::buildSide() {
             if (ablateRuns_->item(i)->checkState() == Qt::Checked) ids.push_back(ablateRuns_->item(i)->data(Qt::UserRole).toLongLong());
         ablateAndEvaluate(ids);
     });
-    tabs->addTab(maskPage, tr("Mask"));
+    // The mask panel grows (history, diff, ablation result): it scrolls rather than clips.
+    auto* maskScroll = new QScrollArea(tabs);
+    maskScroll->setWidgetResizable(true);
+    maskScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    maskScroll->setFrameShape(QFrame::NoFrame);
+    maskScroll->setWidget(maskPage);
+    tabs->addTab(maskScroll, tr("Mask"));
 
     // Threshold
     auto* thrPage = new QWidget(tabs);
@@ -466,7 +477,7 @@ QWidget* HeatmapPage::buildSide() {
     connect(computeRows_, &QPushButton::clicked, this, [this] {
         if (inspected_.first >= 0) computeItemRows(inspected_.first);
     });
-    iv->addWidget(inspector_, 3);
+    iv->addWidget(inspector_, 2);
     iv->addWidget(computeRows_);
     iv->addWidget(igHistogram_, 1);
     tabs->addTab(insPage, tr("Neuron"));
@@ -934,7 +945,7 @@ int HeatmapPage::diffWithMask(qint64 maskId) {
                         .arg(d.value("only_a", 0LL))
                         .arg(d.value("only_b", 0LL))
                         .arg(d.value("jaccard", 0.0), 0, 'f', 3);
-        h += tr("<table cellpadding='1'><tr><th>layer</th><th>edited</th><th>stored</th><th>both</th><th>only edited</th><th>only stored</th></tr>");
+        h += tr("<table cellpadding='1'><tr><th>L</th><th>edited</th><th>stored</th><th>both</th><th>only e.</th><th>only s.</th></tr>");
         for (const auto& [layer, c] : d.at("per_layer").items())
             h += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td align='right'>%3</td><td align='right'>%4</td><td align='right'>%5</td><td align='right'>%6</td></tr>")
                      .arg(qs(layer))
@@ -1208,10 +1219,10 @@ void HeatmapPage::inspect(int layer, std::int64_t neuron) {
             if (hi <= lo) hi = lo + 1e-9;
             static const QColor palette[] = {QColor(0xd9, 0x5f, 0x02), QColor(0x1b, 0x9e, 0x77), QColor(0xe7, 0x29, 0x8a),
                                              QColor(0x66, 0xa6, 0x1e)};
-            std::vector<HistogramSeries> series{{tr("this selection (%1 items)").arg(facts->igValues.size()), facts->igValues,
+            std::vector<HistogramSeries> series{{tr("this selection"), facts->igValues,
                                                  QColor(0x75, 0x70, 0xb3)}};
             for (std::size_t i = 0; i < facts->referenceIg.size(); ++i)
-                series.push_back({tr("%1 (%2 items)").arg(qs(facts->referenceIg[i].first)).arg(facts->referenceIg[i].second.size()),
+                series.push_back({tr("reference %1").arg(qs(facts->referenceIg[i].first)),
                                   facts->referenceIg[i].second, palette[i % 4]});
             self->igSeries_ = series;
             self->igHistogram_->setSeries(series, lo, hi, 20);

@@ -28,7 +28,10 @@ HistogramPlot::HistogramPlot(QWidget* parent) : QWidget(parent) {
     plot_->setNoAntialiasingOnDrag(true);
     plot_->legend->setVisible(true);
     plot_->legend->setFont(font());
-    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // See-through, so bars under the legend stay readable.
+    plot_->legend->setBrush(QColor(255, 255, 255, 170));
+    plot_->legend->setBorderPen(QPen(QColor(0, 0, 0, 90)));
     layout->addWidget(plot_);
     marker_ = new QCPItemStraightLine(plot_);
     marker_->setPen(QPen(QColor(0x33, 0x33, 0x33), 1.5, Qt::DashLine));
