@@ -30,6 +30,7 @@ ws="$work/stories.prominence"
   --selection hc --select-top-k 24 >/dev/null 2>&1
 "$cli" attribute --workspace "$ws" --selection 1 --reference-selection 2 --steps 8 >/dev/null 2>&1
 "$cli" prune --workspace "$ws" --scores 3 --policy per_layer_top_percent --percent 2 --output-mask arc-2pc >/dev/null 2>&1
+"$cli" prune --workspace "$ws" --scores 3 --policy global_top_k --k 20 --output-mask contrast-top20 >/dev/null 2>&1
 
 shot gui-start
 shot gui-lab-details --workspace "$lab_ws" --open run:2
@@ -50,3 +51,8 @@ shot gui-form-demo --workspace "$lab_ws" --form demo --set "workspace=$work/lab.
 # A job running: the attribution of the ARC-Easy selection with many steps, 4 s in.
 shot gui-jobs-running --workspace "$ws" --form attribute --set selection=1 --set reference-selections=2 \
   --set steps=256 --set name=screenshot --run --delay 4000
+# The heatmap's states on the ARC-Easy vs PIQA contrast (scores 7): threshold preview on the sorted map,
+# a stored mask opened and diffed against another, the inspector of one neuron.
+shot gui-heatmap-threshold --workspace "$ws" --open scores:7 --heatmap "sorted,policy=per_layer_top_percent:2,tab=threshold"
+shot gui-heatmap-mask --workspace "$ws" --open scores:7 --heatmap "mask=2,diff=1,tab=mask"
+shot gui-heatmap-neuron --workspace "$ws" --open scores:7 --heatmap "inspect=3:33,tab=neuron"
