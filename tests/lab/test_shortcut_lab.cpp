@@ -80,10 +80,20 @@ private slots:
         // Selection evals (3), the comparison's (before + prune_only once, 4 fine-tuned conditions per
         // seed, on every benchmark) and the random ablations (2 benchmarks per seed).
         QCOMPARE(ws.runs({"eval", false}).size(), 3 + (2 + 4 * seeds) * benches + 2 * seeds);
+        // One attribution run with the matrices (a child of the demo run) and, as its children, one run
+        // per reference holding that reference's per-item IG rows; recorded as its reference_runs.
         const auto igRuns = ws.runs({"attribution", false});
-        QCOMPARE(igRuns.size(), std::size_t{1});
+        QCOMPARE(igRuns.size(), std::size_t{3});
         QCOMPARE(igRuns[0].parentRunId.value_or(-1), a.workspaceRunId);
         QCOMPARE(ws.neuronScoresOf(igRuns[0].id).size(), std::size_t{4});  // 3 datasets + the contrast
+        const auto refRuns = igRuns[0].summary.at("reference_runs").get<std::vector<workspace::Id>>();
+        QCOMPARE(refRuns, (std::vector<workspace::Id>{igRuns[1].id, igRuns[2].id}));
+        for (std::size_t r = 1; r < igRuns.size(); ++r) {
+            QCOMPARE(igRuns[r].parentRunId.value_or(-1), igRuns[0].id);
+            QCOMPARE(igRuns[r].status, workspace::RunStatus::Completed);
+            QVERIFY(ws.neuronScoresOf(igRuns[r].id).empty());
+            QVERIFY(!ws.igItems(igRuns[r].id, 0, workspace::ReadScope::Any).empty());
+        }
         QCOMPARE(ws.selections().size(), std::size_t{3});
         QVERIFY(!ws.masks().empty());
         for (const auto& m : ws.masks()) QVERIFY(!m.pruned.empty());

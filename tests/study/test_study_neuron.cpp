@@ -219,9 +219,11 @@ private slots:
         const test::CliResult d = cli({"demo", "--tiny", "--cache", dir_ + "/lab", "--workspace", ws});
         QVERIFY2(d.code == 0, qPrintable(d.err));
         auto w = workspace::Workspace::open(ws);
+        // The matrices' run first, then one run of per-item rows per reference (its children).
         const std::vector<workspace::RunRecord> igRuns = w.runs({"attribution", false});
-        QCOMPARE(igRuns.size(), std::size_t(1));
+        QCOMPARE(igRuns.size(), std::size_t(3));
         const workspace::RunRecord& run = igRuns[0];
+        QVERIFY(!w.neuronScoresOf(run.id).empty());
         QCOMPARE(run.inputs.size(), std::size_t(1));
         const workspace::RunRecord source = w.run(run.inputs[0].runId);
         QCOMPARE(source.kind, std::string("eval"));
