@@ -67,6 +67,20 @@ void click(HeatmapPlot* plot, QPoint at) {
     sendMouse(inner, QEvent::MouseButtonRelease, a, Qt::NoButton, Qt::NoModifier);
 }
 
+// A 1400×900 window on the workspace with the attribution run's heatmap open and loaded (null if not).
+HeatmapPage* openHeatmap(MainWindow& w, const QString& workspace, qint64 run) {
+    w.setConfirmClose(false);
+    w.setErrorDialogs(false);
+    w.resize(1400, 900);
+    w.show();
+    QSignalSpy loaded(&w, &MainWindow::workspaceLoaded);
+    w.openWorkspace(workspace);
+    if (!loaded.wait(20000)) return nullptr;
+    QSignalSpy ready(&w, &MainWindow::viewReady);
+    if (!w.openObject({QStringLiteral("run"), run}) || !ready.wait(20000)) return nullptr;
+    return qobject_cast<HeatmapPage*>(w.tabs()->currentWidget());
+}
+
 }  // namespace
 
 class TestHeatmap : public QObject {
@@ -223,17 +237,7 @@ private slots:
         sel_[1] = sel[1];
 
         MainWindow w;
-        w.setConfirmClose(false);
-        w.setErrorDialogs(false);
-        w.resize(1400, 900);
-        w.show();
-        QSignalSpy loaded(&w, &MainWindow::workspaceLoaded);
-        w.openWorkspace(ws_);
-        QVERIFY(loaded.wait(20000));
-        QSignalSpy ready(&w, &MainWindow::viewReady);
-        QVERIFY(w.openObject({QStringLiteral("run"), attrRun_}));
-        QVERIFY(ready.wait(20000));
-        auto* page = qobject_cast<HeatmapPage*>(w.tabs()->currentWidget());
+        HeatmapPage* page = openHeatmap(w, ws_, attrRun_);
         QVERIFY(page && page->loaded());
         HeatmapPlot* plot = page->plot();
         const HeatmapData& d = plot->data();
@@ -374,17 +378,7 @@ private slots:
         };
 
         MainWindow w;
-        w.setConfirmClose(false);
-        w.setErrorDialogs(false);
-        w.resize(1400, 900);
-        w.show();
-        QSignalSpy loaded(&w, &MainWindow::workspaceLoaded);
-        w.openWorkspace(ws_);
-        QVERIFY(loaded.wait(20000));
-        QSignalSpy ready(&w, &MainWindow::viewReady);
-        QVERIFY(w.openObject({QStringLiteral("run"), attrRun_}));
-        QVERIFY(ready.wait(20000));
-        auto* page = qobject_cast<HeatmapPage*>(w.tabs()->currentWidget());
+        HeatmapPage* page = openHeatmap(w, ws_, attrRun_);
         QVERIFY(page && page->loaded());
 
         // The hover's ranks (from the sorted index built off the GUI thread) count the larger scores.
