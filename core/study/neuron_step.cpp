@@ -78,6 +78,32 @@ void DirectEffectParams::validate() const {
         if (l.empty()) throw ParamsError("an option letter is empty");
 }
 
+namespace {
+
+// U (w_out ⊙ g) of one neuron: [vocabulary rows of the head].
+at::Tensor directEffect(const Model& model, int layer, int neuron) {
+    at::NoGradGuard noGrad;
+    const NeuronWeight down = model.mlp(layer).down;
+    const at::Tensor direction = down.tensor.select(down.neuronDim, neuron).to(at::kCPU, at::kFloat);  // [H]
+    const at::Tensor gain = finalNormWeight(model).to(at::kCPU, at::kFloat);                          // [H]
+    const at::Tensor head = unembedding(model).to(at::kCPU, at::kFloat);                              // [V, H]
+    return at::matmul(head, direction * gain);                                                        // [V]
+}
+
+// The `top` largest and smallest effects among the tokenizer's ids (padding rows of the head decode
+// to nothing and are not ranked).
+void rankEffects(const Tokenizer& tok, const at::Tensor& effect, int top, DirectEffectResult& r) {
+    const std::int64_t ranked = std::min(effect.size(0), tok.vocabSize());
+    const at::Tensor scored = effect.slice(0, 0, ranked);
+    const std::int64_t k = std::min<std::int64_t>(top, ranked);
+    const auto [upValues, upIds] = at::topk(scored, k, 0, /*largest=*/true, /*sorted=*/true);
+    const auto [downValues, downIds] = at::topk(scored, k, 0, /*largest=*/false, /*sorted=*/true);
+    r.up = effectsAt(tok, upValues, upIds);
+    r.down = effectsAt(tok, downValues, downIds);
+}
+
+}  // namespace
+
 DirectEffectResult runDirectEffect(const DirectEffectParams& p, Progress& progress) {
     p.validate();
     const auto model = Model::load(p.modelDir);
@@ -85,26 +111,9 @@ DirectEffectResult runDirectEffect(const DirectEffectParams& p, Progress& progre
     const Tokenizer tok = Tokenizer::load(p.tokenizer.empty() ? p.modelDir : p.tokenizer);
     progress.check();
 
-    const NeuronWeight down = model->mlp(p.layer).down;
-    at::Tensor effect;
-    {
-        at::NoGradGuard noGrad;
-        const at::Tensor direction =
-            down.tensor.select(down.neuronDim, p.neuron).to(at::kCPU, at::kFloat);  // [H]
-        const at::Tensor gain = finalNormWeight(*model).to(at::kCPU, at::kFloat);  // [H]
-        const at::Tensor head = unembedding(*model).to(at::kCPU, at::kFloat);      // [V, H]
-        effect = at::matmul(head, direction * gain);                               // [V]
-    }
-    // The head may have padding rows past the tokenizer's ids; they decode to nothing.
-    const std::int64_t ranked = std::min(effect.size(0), tok.vocabSize());
-    const at::Tensor scored = effect.slice(0, 0, ranked);
-    const std::int64_t k = std::min<std::int64_t>(p.top, ranked);
-
+    const at::Tensor effect = directEffect(*model, p.layer, p.neuron);
     DirectEffectResult r;
-    const auto [upValues, upIds] = at::topk(scored, k, 0, /*largest=*/true, /*sorted=*/true);
-    const auto [downValues, downIds] = at::topk(scored, k, 0, /*largest=*/false, /*sorted=*/true);
-    r.up = effectsAt(tok, upValues, upIds);
-    r.down = effectsAt(tok, downValues, downIds);
+    rankEffects(tok, effect, p.top, r);
     // As letter scoring reads them: the token " A" adds after the prompt's closing "Answer:", which
     // must be exactly one token that leaves the prompt's tokens as they were.
     const std::vector<std::int64_t> prompt = tok.encode("Answer:", false);
@@ -128,6 +137,25 @@ DirectEffectResult runDirectEffect(const DirectEffectParams& p, Progress& progre
                  {"down", effectsJson(r.down)},
                  {"letters", effectsJson(r.letters)}};
     return r;
+}
+
+std::vector<DirectEffectResult> runDirectEffects(const std::string& modelDir, const std::string& tokenizer,
+                                                 const std::vector<std::pair<int, int>>& sites, int top,
+                                                 Progress& progress) {
+    if (modelDir.empty()) throw ParamsError("direct effects: no model directory");
+    if (top < 1) throw ParamsError("direct effects: top must be at least 1");
+    const auto model = Model::load(modelDir);
+    const Tokenizer tok = Tokenizer::load(tokenizer.empty() ? modelDir : tokenizer);
+    std::vector<DirectEffectResult> out;
+    for (const auto& [layer, neuron] : sites) {
+        progress.check();
+        checkSite(*model, layer, neuron);
+        DirectEffectResult r;
+        rankEffects(tok, directEffect(*model, layer, neuron), top, r);
+        r.summary = {{"model", modelDir}, {"layer", layer}, {"neuron", neuron}, {"up", effectsJson(r.up)}, {"down", effectsJson(r.down)}};
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 void TokenActivationsParams::validate() const {

@@ -6,6 +6,7 @@
 // inspector call these; nothing is written.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,12 @@ struct DirectEffectResult {
 // the model, or a letter that is not one token; LoadError for the model or tokenizer.
 DirectEffectResult runDirectEffect(const DirectEffectParams& params,
                                    Progress& progress = Progress::none());
+// The direct output effect of several neurons with one load of the model (the report's top
+// neurons): `up` and `down` as runDirectEffect gives them, `letters` left empty (the model need not
+// score letters). ParamsError for a site outside the model.
+std::vector<DirectEffectResult> runDirectEffects(const std::string& modelDir, const std::string& tokenizer,
+                                                 const std::vector<std::pair<int, int>>& sites, int top,
+                                                 Progress& progress = Progress::none());
 
 struct TokenActivationsParams {
     std::string modelDir;   // required

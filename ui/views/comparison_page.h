@@ -16,7 +16,7 @@
 #include <memory>
 #include <utility>
 
-#include "ui/views/comparison_data.h"
+#include "core/study/comparison_data.h"
 
 class QComboBox;
 class QLabel;
@@ -24,6 +24,16 @@ class QTableWidget;
 class QTabWidget;
 
 namespace prominence::ui {
+
+// The comparison's data is core's (the report draws the same numbers).
+using study::ComparisonCell;
+using study::ComparisonData;
+using study::MatrixRow;
+using study::PairedDifference;
+using study::comparisonContrasts;
+using study::loadComparisonTable;
+using study::loadPairedDifferences;
+using study::pairedDifference;
 
 class GroupedBarPlot;
 class LineChart;

@@ -1,5 +1,5 @@
 #pragma once
-// What the comparison view shows, read from the workspace off the GUI thread (no Qt here): the
+// What the comparison view and the report show, read from the workspace (off the GUI thread): the
 // stored comparison table of a 'compare' run as it is (cells with their means and 95% intervals,
 // McNemar rows, seeds), then the paired differences the table does not store, from the eval runs it
 // lists: per benchmark, method minus finetune_only and method minus random_finetune, item by item
@@ -16,7 +16,7 @@
 #include "core/workspace/records.h"
 #include "core/workspace/workspace.h"
 
-namespace prominence::ui {
+namespace prominence::study {
 
 // One stored cell: a condition on a benchmark.
 struct ComparisonCell {
@@ -108,4 +108,4 @@ PairedDifference pairedDifference(workspace::Workspace& ws, const std::vector<st
                                   const std::vector<std::pair<std::uint64_t, workspace::Id>>& bRuns, int resamples,
                                   std::uint64_t bootstrapSeed, double level);
 
-}  // namespace prominence::ui
+}  // namespace prominence::study

@@ -1,4 +1,4 @@
-#include "ui/views/comparison_data.h"
+#include "core/study/comparison_data.h"
 
 #include <algorithm>
 #include <map>
@@ -6,7 +6,7 @@
 #include "core/common/error.h"
 #include "core/compare/statistics.h"
 
-namespace prominence::ui {
+namespace prominence::study {
 
 namespace {
 
@@ -211,4 +211,4 @@ void loadPairedDifferences(const std::string& workspacePath, ComparisonData& d) 
     d.pairedLoaded = true;
 }
 
-}  // namespace prominence::ui
+}  // namespace prominence::study
