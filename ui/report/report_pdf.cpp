@@ -6,6 +6,7 @@
 #include <QLocale>
 #include <QPageSize>
 #include <QPdfWriter>
+#include <QRegularExpression>
 #include <QTextLayout>
 
 #include <algorithm>
@@ -40,6 +41,8 @@ QFont makeFont(bool mono, double pt, bool bold = false, bool italic = false) {
     f.setBold(bold);
     f.setItalic(italic);
     f.setHintingPreference(QFont::PreferNoHinting);
+    // Any letter spacing turns ligatures off: pdftotext would otherwise give "ﬁnetune" for "finetune".
+    f.setLetterSpacing(QFont::AbsoluteSpacing, 0.1);
     return f;
 }
 
@@ -50,6 +53,7 @@ QFont plotFont(int px, bool bold = false) {
     f.setPixelSize(px);
     f.setBold(bold);
     f.setHintingPreference(QFont::PreferNoHinting);
+    f.setLetterSpacing(QFont::AbsoluteSpacing, 0.01);
     return f;
 }
 
@@ -250,10 +254,7 @@ HeatmapFigure heatmapPlot(const study::ReportHeatmap& h) {
             y << static_cast<double>(n.layer);
         }
         mask->setData(x, y, false);
-        mask->setName(QStringLiteral("pruned (the method's mask)"));
-        plot->legend->setVisible(true);
-        plot->legend->setFont(plotFont(7));
-        plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+        mask->removeFromLegend();
     }
     return f;
 }
@@ -283,6 +284,11 @@ std::unique_ptr<QCustomPlot> prunedPlot(const study::ReportHeatmap& h) {
     plot->xAxis->setLabel(QStringLiteral("layer"));
     plot->yAxis->setLabel(QStringLiteral("neurons pruned"));
     plot->yAxis->setRange(0, top * 1.15);
+    QSharedPointer<QCPAxisTickerFixed> counts(new QCPAxisTickerFixed);
+    counts->setTickStep(std::max(1.0, std::ceil(top / 6)));
+    counts->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    plot->yAxis->setTicker(counts);
+    plot->yAxis->setSubTicks(false);
     // Counts above the bars when there are few enough layers to read them.
     if (layers <= 40)
         for (int l = 0; l < layers; ++l) {
@@ -481,8 +487,13 @@ std::unique_ptr<QCustomPlot> lineChart(const std::vector<LineData>& lines, const
     plot->yAxis->setRange(0.0, 1.05);
     plot->xAxis->setLabel(xLabel);
     plot->yAxis->setLabel(yLabel);
+    // Below the axes, so it hides none of the lines.
     plot->legend->setVisible(true);
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->plotLayout()->addElement(1, 0, plot->legend);
+    plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    plot->legend->setWrap(3);
+    plot->legend->setMargins(QMargins(4, 2, 4, 2));
     return plot;
 }
 
@@ -515,6 +526,7 @@ public:
 
     int page() const { return page_; }
     const std::vector<std::pair<Section, int>>& sections() const { return sections_; }
+    const std::vector<FigureArea>& figures() const { return figures_; }
     QPaintDevice* device() { return &pdf_; }
     double width() const { return body_.width(); }
 
@@ -611,7 +623,7 @@ public:
                     for (std::size_t i = from; i < std::min(w.lines.size(), from + count); ++i) {
                         const QTextLine& line = w.lines[i];
                         double lx = xs[c] + padX;
-                        if (cols[c].right && !isHead) lx = xs[c] + widths[c] - padX - line.naturalTextWidth();
+                        if (cols[c].right) lx = xs[c] + widths[c] - padX - line.naturalTextWidth();
                         line.draw(&p_, QPointF(lx, y_ + padY + static_cast<double>(i - from) * w.lineHeight - line.y()));
                     }
                 }
@@ -681,7 +693,8 @@ public:
         need(heightPt + (cap.height() + src.height()) / U + 10);
         const double wPt = body_.width() / U;
         if (!measuring_) {
-            figureAreas_.push_back(QRectF(body_.left(), y_, body_.width(), heightPt * U));
+            figures_.push_back({caption.section(QLatin1Char('.'), 0, 0).section(QStringLiteral(": "), 1).toStdString(), page_,
+                                body_.left() / U, y_ / U, body_.width() / U, heightPt});
             p_.save();
             p_.translate(body_.left(), y_);
             p_.scale(U, U);
@@ -736,7 +749,7 @@ private:
     double y_ = 0;
     int page_ = 0;
     std::vector<std::pair<Section, int>> sections_;
-    std::vector<QRectF> figureAreas_;
+    std::vector<FigureArea> figures_;
 };
 
 QString sourceFor(const study::ReportModel& m, const QString& keyword) {
@@ -776,7 +789,7 @@ void drawCover(Writer& w, const study::ReportModel& m) {
                 {{QStringLiteral("path"), qs(r.path)},
                  {QStringLiteral("name"), qs(r.name)},
                  {QStringLiteral("architecture"), qs(r.architecture)},
-                 {QStringLiteral("parameters"), QLocale::c().toString(static_cast<qlonglong>(m.parameterCount))},
+                 {QStringLiteral("parameters"), QLocale(QLocale::English, QLocale::UnitedStates).toString(static_cast<qlonglong>(m.parameterCount))},
                  {QStringLiteral("config hash"), qs(r.configHash)},
                  {QStringLiteral("weights hash"), qs(r.weightsHash)}},
                 8, false);
@@ -822,10 +835,11 @@ void drawMethod(Writer& w, const study::ReportModel& m) {
     if (m.steps.empty()) w.note(QStringLiteral("No steps are recorded for this study."));
     for (const auto& s : m.steps) {
         w.heading(QStringLiteral("%1 run %2%3").arg(qs(s.kind)).arg(s.runId).arg(s.name.empty() ? QString() : QStringLiteral(" — ") + qs(s.name)), 2, false);
-        w.note(QStringLiteral("%1 · started %2 · ended %3 · %4 parameters, %5 at their defaults")
-                   .arg(qs(s.status), qs(s.startedAt), qs(s.endedAt))
-                   .arg(s.params.size())
-                   .arg(s.defaults));
+        QStringList facts{qs(s.status)};
+        if (!s.startedAt.empty()) facts << QStringLiteral("started ") + qs(s.startedAt);
+        if (!s.endedAt.empty()) facts << QStringLiteral("ended ") + qs(s.endedAt);
+        facts << QStringLiteral("%1 parameters, %2 at their defaults").arg(s.params.size()).arg(s.defaults);
+        w.note(facts.join(QStringLiteral(" · ")));
         if (s.params.empty()) continue;
         std::vector<QStringList> rows;
         for (const auto& p : s.params) rows.push_back({qs(p.key), qs(p.value), p.isDefault ? QStringLiteral("default") : QString()});
@@ -1017,7 +1031,7 @@ void drawNeurons(Writer& w, const study::ReportModel& m) {
                         effect.isEmpty() ? QStringLiteral("—") : effect});
     }
     w.table({{QStringLiteral("neuron"), 0.75, true}, {QStringLiteral("score"), 0.8, false, true}, {QStringLiteral("rank"), 0.5, false, true},
-             {QStringLiteral("pruned"), 0.55}, {QStringLiteral("top items"), 4.6}, {QStringLiteral("direct effect"), 2.2}},
+             {QStringLiteral("pruned"), 0.7}, {QStringLiteral("top items"), 4.3}, {QStringLiteral("direct effect"), 2.5}},
             rows, 6.8);
 }
 
@@ -1044,8 +1058,8 @@ void drawComparison(Writer& w, const study::ReportModel& m) {
             rows.push_back({QStringLiteral("%1 − %2").arg(qs(p.a), qs(p.b)), qs(p.benchmark) + (p.source ? QStringLiteral(" (in-domain)") : QString()),
                             QString::number(p.items), qs(study::formatDifference(p)) + (p.significant() ? QStringLiteral(" *") : QString()),
                             QString::number(p.onlyA), QString::number(p.onlyB), pText(p.exactP), pText(p.chi2P)});
-        w.table({{QStringLiteral("contrast"), 2.2}, {QStringLiteral("benchmark"), 1.9}, {QStringLiteral("items"), 0.6, false, true},
-                 {QStringLiteral("difference [CI]"), 2.4, true}, {QStringLiteral("only a"), 0.65, false, true},
+        w.table({{QStringLiteral("contrast"), 2.1}, {QStringLiteral("benchmark"), 1.8}, {QStringLiteral("items"), 0.55, false, true},
+                 {QStringLiteral("difference [CI]"), 2.9, true}, {QStringLiteral("only a"), 0.65, false, true},
                  {QStringLiteral("only b"), 0.65, false, true}, {QStringLiteral("exact p"), 0.8, false, true},
                  {QStringLiteral("χ² p"), 0.8, false, true}},
                 rows, 7);
@@ -1078,6 +1092,7 @@ void drawReproduction(Writer& w, const study::ReportModel& m) {
 struct PassResult {
     int pages = 0;
     std::vector<std::pair<Section, int>> sections;
+    std::vector<FigureArea> figures;
 };
 
 PassResult drawReport(QPdfWriter& pdf, const study::ReportModel& m, bool measuring, int totalPages,
@@ -1115,18 +1130,67 @@ PassResult drawReport(QPdfWriter& pdf, const study::ReportModel& m, bool measuri
     w.pageBreak();
     drawReproduction(w, m);
     painter.end();
-    return {w.page(), w.sections()};
+    return {w.page(), w.sections(), w.figures()};
+}
+
+
+// A PDF string as UTF-16BE hex with its byte-order mark, which every reader takes for any text.
+QByteArray pdfText(const QString& s) {
+    QByteArray out = "<FEFF";
+    for (QChar c : s) out += QByteArray::number(c.unicode(), 16).rightJustified(4, '0').toUpper();
+    return out + ">";
+}
+
+// Qt 6.4's QPdfWriter writes only Title and Creator (and Producer, CreationDate) into the document
+// information dictionary. Author and Subject are added by an incremental update, the PDF's own way
+// of amending a file (ISO 32000-1, 7.5.6): a new information dictionary, a one-entry cross-reference
+// section and a trailer pointing back at the previous one. The old dictionary's Producer and
+// CreationDate are kept. Returns the PDF unchanged when its trailer is not the plain kind Qt writes.
+QByteArray withInfo(const QByteArray& pdf, const QString& title, const QString& author, const QString& subject, const QString& creator) {
+    const int startxref = pdf.lastIndexOf("startxref");
+    const int trailerAt = pdf.lastIndexOf("trailer");
+    if (startxref < 0 || trailerAt < 0 || trailerAt > startxref) return pdf;
+    const QByteArray tail = pdf.mid(startxref + 9).trimmed();
+    const qint64 prevXref = tail.left(tail.indexOf('\n') < 0 ? tail.size() : tail.indexOf('\n')).trimmed().toLongLong();
+    const QString trailer = QString::fromLatin1(pdf.mid(trailerAt, startxref - trailerAt));
+    const auto size = QRegularExpression(QStringLiteral("/Size\\s+(\\d+)")).match(trailer);
+    const auto root = QRegularExpression(QStringLiteral("/Root\\s+(\\d+\\s+\\d+\\s+R)")).match(trailer);
+    const auto info = QRegularExpression(QStringLiteral("/Info\\s+(\\d+)\\s+\\d+\\s+R")).match(trailer);
+    const auto id = QRegularExpression(QStringLiteral("/ID\\s*(\\[[^\\]]*\\])")).match(trailer);
+    if (!size.hasMatch() || !root.hasMatch() || prevXref <= 0) return pdf;
+    QByteArray kept;
+    if (info.hasMatch()) {
+        const int at = pdf.indexOf("\n" + info.captured(1).toLatin1() + " 0 obj");
+        const int end = at < 0 ? -1 : pdf.indexOf("endobj", at);
+        if (end > at)
+            for (const QByteArray& line : pdf.mid(at, end - at).split('\n'))
+                if (line.startsWith("/Producer") || line.startsWith("/CreationDate")) kept += line + "\n";
+    }
+    const int object = size.captured(1).toInt();
+    QByteArray out = pdf;
+    if (!out.endsWith('\n')) out += '\n';
+    const qint64 objectAt = out.size();
+    out += QByteArray::number(object) + " 0 obj\n<<\n/Title " + pdfText(title) + "\n/Author " + pdfText(author) + "\n/Subject " +
+           pdfText(subject) + "\n/Creator " + pdfText(creator) + "\n" + kept + ">>\nendobj\n";
+    const qint64 xrefAt = out.size();
+    out += "xref\n" + QByteArray::number(object) + " 1\n" + QByteArray::number(objectAt).rightJustified(10, '0') + " 00000 n \n";
+    out += "trailer\n<<\n/Size " + QByteArray::number(object + 1) + "\n/Root " + root.captured(1).toLatin1() + "\n/Info " +
+           QByteArray::number(object) + " 0 R\n";
+    if (id.hasMatch()) out += "/ID " + id.captured(1).toLatin1() + "\n";
+    out += "/Prev " + QByteArray::number(prevXref) + "\n>>\nstartxref\n" + QByteArray::number(xrefAt) + "\n%%EOF\n";
+    return out;
 }
 
 }  // namespace
 
 PdfInfo writeReportPdf(const study::ReportModel& model, const std::string& path, const PdfOptions& options) {
+    const QString creator = QStringLiteral("Prominence %1").arg(qs(model.prominenceVersion));
     auto setup = [&](QPdfWriter& pdf) {
         pdf.setResolution(kResolution);
         pdf.setPageSize(QPageSize(options.paper == Paper::Letter ? QPageSize::Letter : QPageSize::A4));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
         pdf.setTitle(qs(model.title));
-        pdf.setCreator(QStringLiteral("Prominence %1").arg(qs(model.prominenceVersion)));
+        pdf.setCreator(creator);
     };
     // First pass into memory: the page of every section and the page count.
     QBuffer scratch;
@@ -1137,20 +1201,26 @@ PdfInfo writeReportPdf(const study::ReportModel& model, const std::string& path,
         setup(pdf);
         first = drawReport(pdf, model, true, 0, {});
     }
-    QFile file(qs(path));
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        throw StorageError("report: cannot write " + path + ": " + file.errorString().toStdString());
+    QBuffer out;
+    out.open(QIODevice::WriteOnly);
     PassResult second;
     {
-        QPdfWriter pdf(&file);
+        QPdfWriter pdf(&out);
         setup(pdf);
         second = drawReport(pdf, model, false, first.pages, first.sections);
     }
-    file.close();
-    if (file.error() != QFileDevice::NoError)
+    const QByteArray bytes =
+        withInfo(out.data(), qs(model.title), QStringLiteral("Prominence"),
+                 QStringLiteral("Prominence report: %1 run %2").arg(qs(model.studyKind)).arg(model.studyRunId), creator);
+    QFile file(qs(path));
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        throw StorageError("report: cannot write " + path + ": " + file.errorString().toStdString());
+    if (file.write(bytes) != bytes.size() || !file.flush())
         throw StorageError("report: writing " + path + " failed: " + file.errorString().toStdString());
+    file.close();
     PdfInfo info;
     info.pages = second.pages;
+    info.figures = second.figures;
     for (const auto& [s, page] : second.sections)
         if (s.level == 0) info.contents.emplace_back(s.title.toStdString(), page);
     return info;

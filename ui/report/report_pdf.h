@@ -18,9 +18,17 @@ struct PdfOptions {
     Paper paper = Paper::A4;
 };
 
+// Where a figure was drawn: its page (1-based) and its plot's rectangle in points from the page's top left.
+struct FigureArea {
+    std::string name;
+    int page = 0;
+    double x = 0, y = 0, width = 0, height = 0;
+};
+
 struct PdfInfo {
     int pages = 0;
     std::vector<std::pair<std::string, int>> contents;  // the table of contents: section -> page (1-based)
+    std::vector<FigureArea> figures;
 };
 
 // Writes `path` (the caller renames it into place). IoError naming the file when it cannot be written.
