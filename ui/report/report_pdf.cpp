@@ -378,7 +378,8 @@ std::unique_ptr<QCustomPlot> groupedBars(const QStringList& groups, const std::v
         err->removeFromLegend();
         err->setErrorType(QCPErrorBars::etValueError);
         err->setPen(QPen(QColor(0x22, 0x22, 0x22), 0.7));
-        err->setWhiskerWidth(3);
+        err->setWhiskerWidth(5);
+        err->setSymbolGap(0);  // the default 10 px gap hides short intervals entirely
         QVector<double> keys, values, minus, plus;
         for (int g = 0; g < groups.size(); ++g) {
             const auto i = static_cast<std::size_t>(g);
@@ -422,7 +423,7 @@ std::unique_ptr<QCustomPlot> groupedBars(const QStringList& groups, const std::v
     }
     plot->legend->setVisible(!series.empty());
     plot->legend->setWrap(4);
-    plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
     plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     return plot;
 }
@@ -491,8 +492,8 @@ std::unique_ptr<QCustomPlot> lineChart(const std::vector<LineData>& lines, const
     plot->legend->setVisible(true);
     plot->plotLayout()->addElement(1, 0, plot->legend);
     plot->plotLayout()->setRowStretchFactor(1, 0.001);
-    plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     plot->legend->setWrap(3);
+    plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
     plot->legend->setMargins(QMargins(4, 2, 4, 2));
     return plot;
 }
