@@ -3,6 +3,7 @@
 // (numbers, the comparison table's lines, the reproduction command), and every page rendered by
 // pdftoppm with each figure's area not blank.
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
 #include <QProcess>
@@ -246,6 +247,7 @@ private Q_SLOTS:
     void letter();
     void unwritable();
     void absentFigures();
+    void workspaceReport();
 
 private:
     void check(Paper paper, const QString& sizeText);
@@ -383,6 +385,30 @@ void TestReportPdf::absentFigures() {
                           "Accuracy per benchmark and condition — not drawn"})
         QVERIFY2(figures.contains(QString::fromUtf8(s)), s);
     QVERIFY(pageText(path, sectionPage(info, "Comparison")).contains(QStringLiteral("The study has no comparison.")));
+}
+
+// A report of a real workspace, to look at: PROMINENCE_REPORT_WORKSPACE names it (optionally
+// PROMINENCE_REPORT_RUN a run id, PROMINENCE_REPORT_OUT the PDF, PROMINENCE_REPORT_PAPER=letter).
+void TestReportPdf::workspaceReport() {
+    const QString ws = qEnvironmentVariable("PROMINENCE_REPORT_WORKSPACE");
+    if (ws.isEmpty()) QSKIP("PROMINENCE_REPORT_WORKSPACE is not set");
+    study::ReportParams params;
+    params.workspacePath = ws.toStdString();
+    if (qEnvironmentVariableIsSet("PROMINENCE_REPORT_RUN")) params.runId = qEnvironmentVariable("PROMINENCE_REPORT_RUN").toLongLong();
+    const study::ReportModel m = study::buildReportModel(params);
+    const QString out = qEnvironmentVariableIsSet("PROMINENCE_REPORT_OUT") ? qEnvironmentVariable("PROMINENCE_REPORT_OUT")
+                                                                            : dir_.filePath(QStringLiteral("workspace.pdf"));
+    const Paper paper = qEnvironmentVariable("PROMINENCE_REPORT_PAPER") == QStringLiteral("letter") ? Paper::Letter : Paper::A4;
+    QElapsedTimer t;
+    t.start();
+    const PdfInfo info = ui::report::writeReportPdf(m, out.toStdString(), {paper});
+    qInfo() << out << info.pages << "pages," << info.figures.size() << "figures in" << t.elapsed() << "ms";
+    QCOMPARE(infoField(run(QStringLiteral("pdfinfo"), {out}), QStringLiteral("Pages")).toInt(), info.pages);
+    if (!m.comparisonText.empty()) {
+        const QString text = squeeze(pageText(out, sectionPage(info, "Comparison")) + pageText(out, sectionPage(info, "Comparison") + 1));
+        for (const QString& line : QString::fromStdString(m.comparisonText).split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+            QVERIFY2(text.contains(squeeze(line)), qPrintable(line));
+    }
 }
 
 QTEST_MAIN(TestReportPdf)

@@ -53,7 +53,7 @@ QFont plotFont(int px, bool bold = false) {
     f.setPixelSize(px);
     f.setBold(bold);
     f.setHintingPreference(QFont::PreferNoHinting);
-    f.setLetterSpacing(QFont::AbsoluteSpacing, 0.01);
+    f.setLetterSpacing(QFont::AbsoluteSpacing, 0.05);
     return f;
 }
 
@@ -637,7 +637,8 @@ public:
         auto drawHead = [&] {
             if (header) drawCells(head, 0, std::numeric_limits<std::size_t>::max(), rowHeight(head), true, false);
         };
-        need((header ? rowHeight(head) / U : 0) + 16);
+        const double firstRow = rows.empty() ? 0 : std::min(rowHeight(layRow(rows.front(), false)), body_.height() / 3);
+        need(((header ? rowHeight(head) : 0) + firstRow) / U + 2);
         drawHead();
         int index = 0;
         for (const QStringList& cells : rows) {
@@ -766,7 +767,9 @@ QString effectText(const std::vector<study::TokenEffect>& effects) {
     for (const auto& e : effects) {
         QString t = qs(e.text);
         t.replace(QLatin1Char('\n'), QStringLiteral("\\n"));
-        out << QStringLiteral("“%1” %2").arg(t, signedFixed(e.value, 3));
+        // A byte-level token that is no whole character on its own is named by its id.
+        if (t.contains(QChar::ReplacementCharacter)) out << QStringLiteral("token %1 %2").arg(e.token).arg(signedFixed(e.value, 3));
+        else out << QStringLiteral("“%1” %2").arg(t, signedFixed(e.value, 3));
     }
     return out.join(QStringLiteral(", "));
 }
@@ -811,8 +814,16 @@ void drawCover(Writer& w, const study::ReportModel& m) {
     }
     w.heading(QStringLiteral("Machine and workspace"), 1, false);
     std::vector<QStringList> rows;
-    if (m.machine.is_object())
-        for (auto it = m.machine.begin(); it != m.machine.end(); ++it) rows.push_back({qs(it.key()), jsonText(it.value())});
+    // Nested objects (the study's machine record) as dotted keys, two levels deep.
+    std::function<void(const nlohmann::ordered_json&, const QString&, int)> flatten = [&](const nlohmann::ordered_json& v, const QString& key, int depth) {
+        if (v.is_object() && depth < 3 && !v.empty()) {
+            for (auto it = v.begin(); it != v.end(); ++it)
+                flatten(it.value(), key.isEmpty() ? qs(it.key()) : key + QLatin1Char('.') + qs(it.key()), depth + 1);
+            return;
+        }
+        rows.push_back({key, v.is_string() ? qs(v.get<std::string>()) : qs(v.dump())});
+    };
+    if (m.machine.is_object()) flatten(m.machine, QString(), 0);
     rows.push_back({QStringLiteral("workspace"), qs(m.workspacePath)});
     rows.push_back({QStringLiteral("study run"), QStringLiteral("%1 (%2)").arg(m.studyRunId).arg(qs(m.studyKind))});
     w.table({{QStringLiteral("field"), 1}, {QStringLiteral("value"), 4, true}}, rows, 8, false);
@@ -990,10 +1001,16 @@ void drawFigures(Writer& w, const study::ReportModel& m, std::vector<std::string
                        .arg(signedFixed(ab.value("random_neurons_ambiguous_accuracy_change", json::object()).value("mean", kNaN))));
         }
         std::vector<QStringList> other;
-        for (auto it = gt.begin(); it != gt.end(); ++it)
-            if (it.key() != "cue_following_by_condition" && it.key() != "ablation" && it.key() != "reliance_before")
-                other.push_back({qs(it.key()), jsonText(it.value())});
+        QStringList structured;
+        for (auto it = gt.begin(); it != gt.end(); ++it) {
+            if (it.key() == "cue_following_by_condition" || it.key() == "ablation" || it.key() == "reliance_before") continue;
+            if (it.value().is_structured()) structured << qs(it.key());
+            else other.push_back({qs(it.key()), jsonText(it.value())});
+        }
         if (!other.empty()) w.table({{QStringLiteral("ground truth"), 2, true}, {QStringLiteral("value"), 5, true}}, other, 7);
+        if (!structured.isEmpty())
+            w.note(QStringLiteral("Also stored with the lab's ground truth, not repeated here: %1 (the paired differences are in the "
+                                  "Comparison section).").arg(structured.join(QStringLiteral(", "))));
         w.note(sourceFor(m, QStringLiteral("ground truth")));
     } else if (!lab) {
         w.note(QStringLiteral("Localisation probe and Shortcut Lab ground truth — not drawn: the study is not a Shortcut Lab run."));
@@ -1027,12 +1044,12 @@ void drawNeurons(Writer& w, const study::ReportModel& m) {
         QString effect;
         if (!n.up.empty()) effect += QStringLiteral("up: ") + effectText(n.up);
         if (!n.down.empty()) effect += (effect.isEmpty() ? QString() : QStringLiteral("\n")) + QStringLiteral("down: ") + effectText(n.down);
-        rows.push_back({QStringLiteral("%1:%2").arg(n.layer).arg(n.neuron), QString::number(n.score, 'g', 5), QString::number(n.rank),
+        rows.push_back({QStringLiteral("%1:%2").arg(n.layer).arg(n.neuron), QString::number(n.score, 'g', 4), QString::number(n.rank),
                         n.pruned ? QStringLiteral("yes") : QStringLiteral("no"), items.join(QStringLiteral("\n")),
                         effect.isEmpty() ? QStringLiteral("—") : effect});
     }
-    w.table({{QStringLiteral("neuron"), 0.75, true}, {QStringLiteral("score"), 0.8, false, true}, {QStringLiteral("rank"), 0.5, false, true},
-             {QStringLiteral("pruned"), 0.7}, {QStringLiteral("top items"), 4.3}, {QStringLiteral("direct effect"), 2.5}},
+    w.table({{QStringLiteral("neuron"), 0.75, true}, {QStringLiteral("score"), 0.95, false, true}, {QStringLiteral("rank"), 0.5, false, true},
+             {QStringLiteral("pruned"), 0.7}, {QStringLiteral("top items"), 4.2}, {QStringLiteral("direct effect"), 2.5}},
             rows, 6.8);
 }
 
@@ -1059,7 +1076,7 @@ void drawComparison(Writer& w, const study::ReportModel& m) {
             rows.push_back({QStringLiteral("%1 − %2").arg(qs(p.a), qs(p.b)), qs(p.benchmark) + (p.source ? QStringLiteral(" (in-domain)") : QString()),
                             QString::number(p.items), qs(study::formatDifference(p)) + (p.significant() ? QStringLiteral(" *") : QString()),
                             QString::number(p.onlyA), QString::number(p.onlyB), pText(p.exactP), pText(p.chi2P)});
-        w.table({{QStringLiteral("contrast"), 2.1}, {QStringLiteral("benchmark"), 1.8}, {QStringLiteral("items"), 0.55, false, true},
+        w.table({{QStringLiteral("contrast"), 2.7}, {QStringLiteral("benchmark"), 1.9}, {QStringLiteral("items"), 0.7, false, true},
                  {QStringLiteral("difference [CI]"), 2.9, true}, {QStringLiteral("only a"), 0.65, false, true},
                  {QStringLiteral("only b"), 0.65, false, true}, {QStringLiteral("exact p"), 0.8, false, true},
                  {QStringLiteral("χ² p"), 0.8, false, true}},
