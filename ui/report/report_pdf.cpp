@@ -779,12 +779,12 @@ QString optionLetter(std::size_t i) { return QString(QChar(static_cast<char16_t>
 // ---------------------------------------------------------------- the report's sections
 
 void drawCover(Writer& w, const study::ReportModel& m) {
-    w.space(30);
+    w.space(6);
     QFont title = makeFont(false, 22, true);
     w.text(qs(m.title), title, 0, false, 6);
     w.text(QStringLiteral("%1 run %2%3").arg(qs(m.studyKind)).arg(m.studyRunId).arg(m.studyName.empty() ? QString() : QStringLiteral(" · ") + qs(m.studyName)),
            makeFont(false, 12), 0, false, 2);
-    w.text(QStringLiteral("Generated %1 by Prominence %2").arg(qs(m.generatedAt), qs(m.prominenceVersion)), makeFont(false, 10), 0, false, 18);
+    w.text(QStringLiteral("Generated %1 by Prominence %2").arg(qs(m.generatedAt), qs(m.prominenceVersion)), makeFont(false, 10), 0, false, 10);
 
     w.heading(QStringLiteral("Model"), 1, false);
     if (m.model) {
@@ -826,7 +826,7 @@ void drawCover(Writer& w, const study::ReportModel& m) {
     if (m.machine.is_object()) flatten(m.machine, QString(), 0);
     rows.push_back({QStringLiteral("workspace"), qs(m.workspacePath)});
     rows.push_back({QStringLiteral("study run"), QStringLiteral("%1 (%2)").arg(m.studyRunId).arg(qs(m.studyKind))});
-    w.table({{QStringLiteral("field"), 1}, {QStringLiteral("value"), 4, true}}, rows, 8, false);
+    w.table({{QStringLiteral("field"), 2.1}, {QStringLiteral("value"), 4, true}}, rows, 7, false);
 }
 
 void drawContents(Writer& w, const std::vector<std::pair<Section, int>>& listed, const std::map<QString, int>& pages) {
