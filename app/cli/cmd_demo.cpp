@@ -7,6 +7,9 @@
 #include "app/cli/study_call.h"
 #include "core/study/demo_step.h"
 #include "core/system/runtime.h"
+#ifdef PROMINENCE_WITH_REPORT
+#include "ui/report/report_job.h"
+#endif
 
 namespace prominence::cli {
 namespace {
@@ -66,6 +69,18 @@ int runDemo(const Args& args, Context& ctx) {
     p.labThreads = false;  // set above, flag by flag
     p.buildOnly = args.flag("build-only");
     p.jsonPath = args.get("json");
+    const std::string reportPath = args.get("report");
+#ifdef PROMINENCE_WITH_REPORT
+    ui::report::ReportJobParams report;
+    report.report.workspacePath = o.workspacePath;
+    report.outputPath = reportPath;
+    // Checked before the lab runs, so an unwritable path fails in a second, not after minutes.
+    if (!reportPath.empty()) callStudy([&] { ui::report::checkOutput(report); });
+#else
+    if (!reportPath.empty())
+        throw UsageError("--report needs the Qt build of Prominence (PROMINENCE_WITH_QT=ON): the PDF is drawn with Qt");
+#endif
+    if (!reportPath.empty() && p.buildOnly) throw UsageError("--report: --build-only runs no study to report");
     Progress progress(stderrProgress());
     const study::DemoResult r = callStudy([&] { return study::runDemo(p, progress, stderrLog(ctx)); });
     if (p.buildOnly) {
@@ -74,6 +89,15 @@ int runDemo(const Args& args, Context& ctx) {
     }
     ctx.out << r.report;
     ctx.err << "workspace: " << o.workspacePath << " (demo run " << r.workspaceRunId << ")\n";
+#ifdef PROMINENCE_WITH_REPORT
+    if (!reportPath.empty()) {
+        report.report.runId = r.workspaceRunId;
+        ui::report::ApplicationScope app;
+        const ui::report::ReportJobResult written =
+            callStudy([&] { return ui::report::runReport(report, progress, stderrLog(ctx)); });
+        ctx.err << "report: " << written.path << " (" << written.pages << " pages, " << written.seconds << " s)\n";
+    }
+#endif
     return 0;
 }
 
@@ -89,7 +113,7 @@ PROMINENCE_REGISTER_COMMAND(Command{
     "held, and eval of every condition on every benchmark. Prints the comparison table with bootstrap\n"
     "intervals, the ground truth (how much the model follows the planted tags, before and after, and what\n"
     "ablating the chosen neurons alone does compared with random ones) and the wall time.\n"
-    "A PDF report (--report) needs the report writer, which has not landed; the flag is not offered yet.",
+    "--report R.pdf also writes the study's PDF report (as `prominence-cli report --run <demo run>`).",
     {
         {"workspace", "W", "workspace file to write (created if missing)", "shortcut-lab.prominence", false, false},
         {"seeds", "N", "seeds (fine-tuning data and order, IG item sample, random masks)", "5", false, false},
@@ -98,6 +122,7 @@ PROMINENCE_REGISTER_COMMAND(Command{
         {"exclude-layers", "L[,L]|none", "layers the contrast never selects", "none", false, false},
         {"cache", "DIR", "lab cache directory (default $XDG_CACHE_HOME/prominence/lab)", "", false, false},
         {"json", "OUT", "also write every number as JSON", "", false, false},
+        {"report", "R.pdf", "also write the study's PDF report (docs/report.md)", "", false, false},
         {"lab", "pair|reserved", "lab design: pair (two tags, every parameter trains) or reserved (one tag, learned only by 64 reserved MLP neurons: its location is known)", "pair", false, false},
         {"recipe", "FILE", "JSON object overriding lab recipe fields (docs/shortcut-lab.md); a new recipe is built and cached", "", false, false},
         {"build-only", "", "build (or reuse) the lab and print its recipe, training curve and letter behaviour per benchmark as JSON", "", false, false},
